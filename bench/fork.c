@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fork*: fork latency against resident anonymous memory, per MiB.
+ *
+ * fork/call times fork() as the parent sees it.  fork/exit-wait times fork,
+ * the child's exit and the parent's wait: its total does not depend on which
+ * task the scheduler runs first, which keeps it stable under icount.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cowbench.h"
+
+struct forker {
+	struct cb_params p;
+	char *mem;
+};
+
+static const size_t fork_sizes[] = {
+	4 * CB_MIB, 16 * CB_MIB, 64 * CB_MIB, 256 * CB_MIB, 1024 * CB_MIB, 0,
+};
+
+static int fork_setup(struct cb_ctx *ctx, const struct cb_params *p, void **priv)
+{
+	struct forker *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return cb_fail(ctx, "out of memory");
+	f->p = *p;
+	*priv = f;
+	f->mem = cb_map_anon(ctx, p);
+	if (!f->mem)
+		return -1;
+	cb_touch_pages(f->mem, p->size, 1);
+	return 0;
+}
+
+static void fork_teardown(void *priv)
+{
+	struct forker *f = priv;
+
+	cb_unmap(f->mem, f->p.size);
+	free(f);
+}
+
+static int fork_call(struct cb_ctx *ctx, void *priv)
+{
+	struct forker *f = priv;
+	int pid;
+
+	cb_measure_begin(ctx);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	cb_measure_end(ctx, f->p.size / CB_MIB);
+	if (pid < 0)
+		return cb_fail(ctx, "fork: %s", strerror(errno));
+	return cb_child_wait(ctx, pid);
+}
+
+static int fork_exit_wait(struct cb_ctx *ctx, void *priv)
+{
+	struct forker *f = priv;
+	int pid, ret;
+
+	cb_measure_begin(ctx);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	ret = pid < 0 ? cb_fail(ctx, "fork: %s", strerror(errno)) : cb_child_wait(ctx, pid);
+	cb_measure_end(ctx, f->p.size / CB_MIB);
+	return ret;
+}
+
+#define FORK_CASE(_name, _summary, _fn)					\
+	{								\
+		.name = _name, .summary = _summary, .item = "MiB",	\
+		.sizes = fork_sizes, .thp_modes = CB_THP_BOTH,		\
+		.unsupported = cb_thp_unsupported, .setup = fork_setup,	\
+		.iteration = _fn, .teardown = fork_teardown,		\
+	}
+
+static const struct cb_case fork_cases[] = {
+	FORK_CASE("fork/call", "fork() as the parent sees it, per MiB resident", fork_call),
+	FORK_CASE("fork/exit-wait",
+		  "fork + child exit + wait, per MiB resident (order-independent total)",
+		  fork_exit_wait),
+};
+
+const struct cb_family cb_family_fork = {
+	"fork", fork_cases, sizeof(fork_cases) / sizeof(fork_cases[0]),
+};

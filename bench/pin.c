@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pin family: taking references and pins on anonymous pages, per 4 KiB page.
+ *
+ * The gup_test cases use the kernel's own benchmark interface and report the
+ * kernel-measured get time (put time beside it).  The others work on any
+ * kernel without privilege: io_uring fixed buffers (FOLL_PIN | FOLL_LONGTERM),
+ * vmsplice (plain references) and process_vm_readv() of our own memory
+ * (read-only FOLL_PIN), which on a page shared with a child takes the
+ * FAULT_FLAG_UNSHARE path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cowbench.h"
+#include "gup_test.h"
+
+struct pinner {
+	struct cb_params p;
+	char *mem;
+	char *dst;		/* process_vm_readv() destination */
+	int gup_fd;
+	struct io_uring ring;
+	int ring_ok;
+	struct cb_pipes pipes;
+};
+
+static const size_t gup_test_sizes[] = { 64 * CB_MIB, 0 };
+static const size_t pin_sizes[] = { 2 * CB_MIB, 32 * CB_MIB, 0 };
+
+static uint64_t pages(const struct pinner *pn)
+{
+	return pn->p.size / CB_PAGE_SIZE;
+}
+
+static double now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+static int pin_setup(struct cb_ctx *ctx, const struct cb_params *p, void **priv)
+{
+	struct pinner *pn = calloc(1, sizeof(*pn));
+
+	if (!pn)
+		return cb_fail(ctx, "out of memory");
+	pn->p = *p;
+	pn->gup_fd = -1;
+	*priv = pn;
+	pn->mem = cb_map_anon(ctx, p);
+	if (!pn->mem)
+		return -1;
+	cb_touch_pages(pn->mem, p->size, 1);
+	return 0;
+}
+
+static void pin_teardown(void *priv)
+{
+	struct pinner *pn = priv;
+
+	if (pn->gup_fd >= 0)
+		close(pn->gup_fd);
+	if (pn->ring_ok)
+		io_uring_queue_exit(&pn->ring);
+	cb_pipes_close(&pn->pipes);
+	cb_unmap(pn->mem, pn->p.size);
+	cb_unmap(pn->dst, pn->p.size);
+	free(pn);
+}
+
+/* --- gup_test: the kernel times its own get and put loops --- */
+
+static const char *gup_test_unsupported(const struct cb_params *p)
+{
+	if (access(GUP_TEST_PATH, R_OK | W_OK))
+		return "no " GUP_TEST_PATH " (kernel without CONFIG_GUP_TEST, "
+		       "debugfs not mounted, or not root)";
+	return cb_thp_unsupported(p);
+}
+
+static int gup_test_setup(struct cb_ctx *ctx, const struct cb_params *p, void **priv)
+{
+	struct pinner *pn;
+
+	if (pin_setup(ctx, p, priv))
+		return -1;
+	pn = *priv;
+	pn->gup_fd = open(GUP_TEST_PATH, O_RDWR | O_CLOEXEC);
+	if (pn->gup_fd < 0)
+		return cb_skip(ctx, "open %s: %s", GUP_TEST_PATH, strerror(errno));
+	return 0;
+}
+
+static int gup_test_run(struct cb_ctx *ctx, struct pinner *pn, unsigned long cmd)
+{
+	struct gup_test gup = {
+		.addr = (uintptr_t)pn->mem,
+		.size = pn->p.size,
+		/* A driver pinning a buffer asks for many pages per call. */
+		.nr_pages_per_call = 512,
+		.gup_flags = 0,	/* read-only: the pages are exclusive, no unshare */
+	};
+	int ret;
+
+	cb_measure_begin(ctx);
+	ret = ioctl(pn->gup_fd, cmd, &gup);
+	cb_measure_end(ctx, pages(pn));
+	if (ret)
+		return cb_fail(ctx, "gup_test ioctl: %s", strerror(errno));
+	cb_measure_override_ns(ctx, (double)gup.get_delta_usec * 1e3);
+	cb_measure_extra(ctx, "kernel_put_ns", (double)gup.put_delta_usec * 1e3);
+	return 0;
+}
+
+static int pin_gup_fast(struct cb_ctx *ctx, void *priv)
+{
+	return gup_test_run(ctx, priv, GUP_FAST_BENCHMARK);
+}
+
+static int pin_pin_fast(struct cb_ctx *ctx, void *priv)
+{
+	return gup_test_run(ctx, priv, PIN_FAST_BENCHMARK);
+}
+
+static int pin_pin_longterm(struct cb_ctx *ctx, void *priv)
+{
+	return gup_test_run(ctx, priv, PIN_LONGTERM_BENCHMARK);
+}
+
+/* --- io_uring fixed buffers: an unprivileged FOLL_LONGTERM pin --- */
+
+static int iouring_setup(struct cb_ctx *ctx, const struct cb_params *p, void **priv)
+{
+	struct pinner *pn;
+	int ret;
+
+	if (pin_setup(ctx, p, priv))
+		return -1;
+	pn = *priv;
+	ret = io_uring_queue_init(4, &pn->ring, 0);
+	if (ret == -ENOSYS)
+		return cb_skip(ctx, "kernel without CONFIG_IO_URING");
+	if (ret == -EPERM)
+		return cb_skip(ctx, "io_uring disabled (sysctl kernel.io_uring_disabled)");
+	if (ret)
+		return cb_fail(ctx, "io_uring_queue_init: %s", strerror(-ret));
+	pn->ring_ok = 1;
+	return 0;
+}
+
+static int pin_iouring_fixed(struct cb_ctx *ctx, void *priv)
+{
+	struct pinner *pn = priv;
+	struct iovec iov = { .iov_base = pn->mem, .iov_len = pn->p.size };
+	double t;
+	int ret;
+
+	cb_measure_begin(ctx);
+	ret = io_uring_register_buffers(&pn->ring, &iov, 1);
+	cb_measure_end(ctx, pages(pn));
+	if (ret == -ENOMEM)
+		return cb_skip(ctx, "io_uring_register_buffers: ENOMEM (RLIMIT_MEMLOCK "
+			       "below %zu bytes? raise it with ulimit -l)", pn->p.size);
+	if (ret)
+		return cb_fail(ctx, "io_uring_register_buffers: %s", strerror(-ret));
+	t = now_ns();
+	ret = io_uring_unregister_buffers(&pn->ring);
+	cb_measure_extra(ctx, "unpin_ns", now_ns() - t);
+	if (ret)
+		return cb_fail(ctx, "io_uring_unregister_buffers: %s", strerror(-ret));
+	return 0;
+}
+
+/* --- vmsplice: plain references, the CVE-2020-29374 vector --- */
+
+static int pin_vmsplice(struct cb_ctx *ctx, void *priv)
+{
+	struct pinner *pn = priv;
+	int ret;
+
+	cb_measure_begin(ctx);
+	ret = cb_pipes_vmsplice(ctx, &pn->pipes, pn->mem, pn->p.size);
+	cb_measure_end(ctx, pages(pn));
+	cb_pipes_close(&pn->pipes);
+	return ret;
+}
+
+/* --- process_vm_readv() of our own memory: read-only FOLL_PIN --- */
+
+static int readv_setup(struct cb_ctx *ctx, const struct cb_params *p, void **priv)
+{
+	struct cb_params dst = { .size = p->size, .thp = CB_THP_OFF };
+	struct pinner *pn;
+
+	if (pin_setup(ctx, p, priv))
+		return -1;
+	pn = *priv;
+	pn->dst = cb_map_anon(ctx, &dst);
+	if (!pn->dst)
+		return -1;
+	cb_touch_pages(pn->dst, p->size, 1);
+	return 0;
+}
+
+static int measured_readv(struct cb_ctx *ctx, struct pinner *pn)
+{
+	struct iovec local = { .iov_base = pn->dst, .iov_len = pn->p.size };
+	struct iovec remote = { .iov_base = pn->mem, .iov_len = pn->p.size };
+	ssize_t n;
+
+	cb_measure_begin(ctx);
+	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	cb_measure_end(ctx, pages(pn));
+	if (n < 0 && errno == ENOSYS)
+		return cb_skip(ctx, "kernel without CONFIG_CROSS_MEMORY_ATTACH");
+	if (n != (ssize_t)pn->p.size)
+		return cb_fail(ctx, "process_vm_readv: %s",
+			       n < 0 ? strerror(errno) : "short read");
+	return 0;
+}
+
+static int pin_ro_exclusive(struct cb_ctx *ctx, void *priv)
+{
+	return measured_readv(ctx, priv);
+}
+
+/*
+ * A child maps every page, so none is exclusive: each R/O pin must unshare
+ * (5.19+) or pins a page the next write fault may replace (pre-5.19).
+ */
+static int pin_ro_after_fork(struct cb_ctx *ctx, void *priv)
+{
+	struct cb_child child;
+	int ret;
+
+	if (cb_child_hold(ctx, &child))
+		return -1;
+	ret = measured_readv(ctx, priv);
+	return cb_child_release(ctx, &child) ? -1 : ret;
+}
+
+#define PIN_CASE(_name, _summary, _sizes, _unsupported, _setup, _fn)	\
+	{								\
+		.name = _name, .summary = _summary, .item = "page",	\
+		.sizes = _sizes, .thp_modes = CB_THP_BOTH,		\
+		.unsupported = _unsupported, .setup = _setup,		\
+		.iteration = _fn, .teardown = pin_teardown,		\
+	}
+
+static const struct cb_case pin_cases[] = {
+	PIN_CASE("pin/gup-fast", "gup_test GUP_FAST_BENCHMARK: get_user_pages_fast, kernel-timed",
+		 gup_test_sizes, gup_test_unsupported, gup_test_setup, pin_gup_fast),
+	PIN_CASE("pin/pin-fast", "gup_test PIN_FAST_BENCHMARK: pin_user_pages_fast, kernel-timed",
+		 gup_test_sizes, gup_test_unsupported, gup_test_setup, pin_pin_fast),
+	PIN_CASE("pin/pin-longterm",
+		 "gup_test PIN_LONGTERM_BENCHMARK: FOLL_LONGTERM pins, kernel-timed",
+		 gup_test_sizes, gup_test_unsupported, gup_test_setup, pin_pin_longterm),
+	PIN_CASE("pin/iouring-fixed",
+		 "io_uring_register_buffers: unprivileged FOLL_LONGTERM pin (unpin beside)",
+		 pin_sizes, cb_thp_unsupported, iouring_setup, pin_iouring_fixed),
+	PIN_CASE("pin/vmsplice", "vmsplice into pipes: plain page references, no pin",
+		 pin_sizes, cb_thp_unsupported, pin_setup, pin_vmsplice),
+	PIN_CASE("pin/ro-exclusive",
+		 "process_vm_readv of own exclusive pages: R/O FOLL_PIN + copy",
+		 pin_sizes, cb_thp_unsupported, readv_setup, pin_ro_exclusive),
+	PIN_CASE("pin/ro-after-fork",
+		 "process_vm_readv of pages a live child maps: R/O pin via unshare + copy",
+		 pin_sizes, cb_thp_unsupported, readv_setup, pin_ro_after_fork),
+};
+
+const struct cb_family cb_family_pin = {
+	"pin", pin_cases, sizeof(pin_cases) / sizeof(pin_cases[0]),
+};

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Every benchmark family, in the order `cowbench list` and reports show them. */
+#include <stdio.h>
+
+#include "cowbench.h"
+
+extern const struct cb_family cb_family_fault;
+extern const struct cb_family cb_family_fork;
+extern const struct cb_family cb_family_pin;
+
+const struct cb_family *const cb_families[] = {
+	&cb_family_fault,
+	&cb_family_fork,
+	&cb_family_pin,
+};
+
+const size_t cb_nr_families = sizeof(cb_families) / sizeof(cb_families[0]);
+
+unsigned int cb_iterations(const struct cb_case *c, size_t size, int quick)
+{
+	/* Enough work per repetition to dwarf clock reads, bounded in time. */
+	const size_t budget = 256 * CB_MIB;
+	size_t n = budget / size;
+
+	(void)c;
+	if (quick)
+		return 2;
+	return n < 3 ? 3 : n > 64 ? 64 : (unsigned int)n;
+}
+
+void cb_format_size(size_t size, char *buf, size_t len)
+{
+	if (size >= (1UL << 30) && !(size % (1UL << 30)))
+		snprintf(buf, len, "%zuGiB", size >> 30);
+	else if (size >= CB_MIB && !(size % CB_MIB))
+		snprintf(buf, len, "%zuMiB", size >> 20);
+	else
+		snprintf(buf, len, "%zuKiB", size >> 10);
+}
+
+void cb_benchmark_name(const struct cb_case *c, const struct cb_params *p,
+		       char *buf, size_t len)
+{
+	char size[32];
+
+	cb_format_size(p->size, size, sizeof(size));
+	snprintf(buf, len, "%s/%s/thp:%s", c->name, size,
+		 p->thp == CB_THP_ON ? "on" : "off");
+}
+
+void cb_for_each_benchmark(int quick,
+			   void (*fn)(const struct cb_case *c, const struct cb_params *p,
+				      void *arg),
+			   void *arg)
+{
+	for (size_t f = 0; f < cb_nr_families; f++) {
+		const struct cb_family *fam = cb_families[f];
+
+		for (size_t i = 0; i < fam->nr_cases; i++) {
+			const struct cb_case *c = &fam->cases[i];
+
+			for (const size_t *size = c->sizes; *size; size++) {
+				for (int thp = 0; thp < CB_THP_NR; thp++) {
+					struct cb_params p = { *size, (enum cb_thp)thp };
+
+					if (c->thp_modes & CB_THP_MASK(thp))
+						fn(c, &p, arg);
+				}
+				if (quick)
+					break;
+			}
+		}
+	}
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cowbench list: the benchmark table, as `run` would register it. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cowbench.h"
+
+static void print_name(const struct cb_case *c, const struct cb_params *p, void *arg)
+{
+	char name[160];
+
+	(void)arg;
+	cb_benchmark_name(c, p, name, sizeof(name));
+	printf("%s\n", name);
+}
+
+static void print_case(const struct cb_case *c)
+{
+	printf("%-24s per %-4s  %s\n", c->name, c->item, c->summary);
+	printf("%-24s sizes:", "");
+	for (const size_t *s = c->sizes; *s; s++) {
+		char buf[32];
+
+		cb_format_size(*s, buf, sizeof(buf));
+		printf(" %s", buf);
+	}
+	printf("; THP:%s%s\n", c->thp_modes & CB_THP_MASK(CB_THP_OFF) ? " off" : "",
+	       c->thp_modes & CB_THP_MASK(CB_THP_ON) ? " on" : "");
+}
+
+int cmd_list(int argc, char **argv)
+{
+	bool names = false, quick = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--names")) {
+			names = true;
+		} else if (!strcmp(argv[i], "--quick")) {
+			quick = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: cowbench list [--names [--quick]]\n\n"
+			       "List the benchmark cases with their sizes and summaries;\n"
+			       "--names prints every benchmark name a run registers\n"
+			       "(--quick: those of the quick profile).\n");
+			return CB_EXIT_OK;
+		} else {
+			return cb_usage_error("list", "unknown option '%s' (see --help)", argv[i]);
+		}
+	}
+	if (names) {
+		cb_for_each_benchmark(quick, print_name, NULL);
+		return CB_EXIT_OK;
+	}
+	for (size_t f = 0; f < cb_nr_families; f++)
+		for (size_t i = 0; i < cb_families[f]->nr_cases; i++)
+			print_case(&cb_families[f]->cases[i]);
+	return CB_EXIT_OK;
+}

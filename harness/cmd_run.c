@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowbench run: run the suite and write a dataset.
+ *
+ * Host mode runs the benchmark runner (cowbench-bench) on the running kernel.
+ * Everything it measured stays on disk whatever happens next: the raw JSON
+ * and logs are files, meta.json records how the suite ended (crash signal,
+ * Ctrl-C), and the exit code says whether every benchmark has a result or a
+ * recorded reason for having none.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dataset.h"
+#include "results.h"
+#include "run_opts.h"
+#include "util.h"
+
+static const char run_usage[] =
+	"usage: cowbench run --host [options]\n"
+	"\n"
+	"Run the microbenchmark suite and write a dataset directory.\n"
+	"\n"
+	"  --host              measure the running kernel (no VM)\n"
+	"  --quick             smallest size of each benchmark, 2 iterations\n"
+	"  --repetitions N     repetitions of each benchmark (default 5; quick: 1)\n"
+	"  --filter REGEX      only benchmarks whose name matches (POSIX ERE)\n"
+	"  --cpu N             CPU to pin the benchmarks to (default: the highest)\n"
+	"  --out DIR           parent directory of the dataset\n"
+	"                      (default: datasets/runs, or $COWBENCH_RUNS)\n"
+	"  --bench PATH        benchmark runner (default: cowbench-bench beside cowbench)\n"
+	"\n"
+	"Exit status: 0 every benchmark has a result or a recorded skip; 1 a benchmark\n"
+	"failed, crashed or is missing; 2 bad arguments; 130 interrupted.\n";
+
+static int parse_int(const char *s, int min, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > 10000)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
+		      size_t errlen)
+{
+	enum { OPT_REPS = 256, OPT_FILTER, OPT_CPU, OPT_OUT, OPT_BENCH };
+	static const struct option longopts[] = {
+		{ "host", no_argument, NULL, 'H' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "repetitions", required_argument, NULL, OPT_REPS },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "cpu", required_argument, NULL, OPT_CPU },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "bench", required_argument, NULL, OPT_BENCH },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, reps = -1;
+
+	memset(o, 0, sizeof(*o));
+	o->cpu = -1;
+	optind = 0;	/* glibc: full reinitialisation, parsing may run twice */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			o->host = true;
+			break;
+		case 'q':
+			o->quick = true;
+			break;
+		case OPT_REPS:
+			if (parse_int(optarg, 1, &reps)) {
+				snprintf(err, errlen, "--repetitions wants a count >= 1, got '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_FILTER:
+			o->filter = optarg;
+			break;
+		case OPT_CPU:
+			if (parse_int(optarg, 0, &o->cpu)) {
+				snprintf(err, errlen, "--cpu wants a CPU number, got '%s'", optarg);
+				return -1;
+			}
+			break;
+		case OPT_OUT:
+			o->out = optarg;
+			break;
+		case OPT_BENCH:
+			o->bench = optarg;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return 1;
+		default:
+			snprintf(err, errlen, "unknown or incomplete option '%s' (see --help)",
+				 argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return -1;
+	}
+	if (!o->host) {
+		snprintf(err, errlen,
+			 "runs inside QEMU kernels arrive with the kernel pipeline (issue 3); "
+			 "pass --host to measure the running kernel");
+		return -1;
+	}
+	o->repetitions = reps > 0 ? reps : o->quick ? 1 : 5;
+	return 0;
+}
+
+static int tty_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	return ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col ? 120 : ws.ws_col;
+}
+
+/* The runner's argv; strings are malloc'd and live until exit. */
+static char **runner_argv(const struct cb_run_opts *o, const char *bench,
+			  const char *json_path)
+{
+	static char *argv[16];
+	int n = 0;
+
+	argv[n++] = (char *)bench;
+	argv[n++] = cb_strdup_printf("--benchmark_out=%s", json_path);
+	argv[n++] = "--benchmark_out_format=json";
+	argv[n++] = cb_strdup_printf("--benchmark_repetitions=%d", o->repetitions);
+	argv[n++] = o->quick ? "--cb_profile=quick" : "--cb_profile=default";
+	if (o->filter)
+		argv[n++] = cb_strdup_printf("--benchmark_filter=%s", o->filter);
+	if (o->cpu >= 0)
+		argv[n++] = cb_strdup_printf("--cb_cpu=%d", o->cpu);
+	argv[n] = NULL;
+	return argv;
+}
+
+static json_t *argv_json(char *const argv[])
+{
+	json_t *a = json_array();
+
+	for (int i = 0; argv[i]; i++)
+		json_array_append_new(a, json_string(argv[i]));
+	return a;
+}
+
+/* Read the suite's results back, record completeness, print the summary. */
+static int summarise(const struct cb_run_opts *o, const char *dir, const char *json_path,
+		     json_t *suite)
+{
+	struct cb_results res;
+	struct cb_completeness c;
+	char err[512];
+	char *summary_path = cb_path(dir, "summary.txt");
+	FILE *summary = fopen(summary_path, "w");
+	int ret;
+
+	if (cb_results_load(json_path, &res, err, sizeof(err))) {
+		fprintf(stderr, "cowbench run: results unreadable: %s\n", err);
+		json_object_set_new(suite, "results_error", json_string(err));
+		free(summary_path);
+		if (summary)
+			fclose(summary);
+		return CB_EXIT_FAIL;
+	}
+	printf("\n");
+	cb_results_print(&res, stdout);
+	if (summary)
+		cb_results_print(&res, summary);
+	ret = cb_results_check(&res, o->quick, o->filter, &c, stderr);
+	json_object_set_new(suite, "completeness",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}",
+				      "expected", (json_int_t)c.expected, "ok", (json_int_t)c.ok,
+				      "skipped", (json_int_t)c.skipped,
+				      "errors", (json_int_t)c.errors,
+				      "missing", (json_int_t)c.missing));
+	printf("\n%zu benchmarks: %zu measured, %zu skipped with a reason, %zu failed, "
+	       "%zu missing\n", c.expected, c.ok, c.skipped, c.errors, c.missing);
+	if (summary)
+		fclose(summary);
+	free(summary_path);
+	cb_results_free(&res);
+	return ret ? CB_EXIT_FAIL : CB_EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct cb_run_opts o;
+	char err[512], status_text[96];
+	char *self_dir, *bench, *dir, *vdir, *json_path, *log_path, *err_path;
+	bool interrupted = false;
+	json_t *meta, *suite;
+	int status, ret;
+
+	ret = cb_run_parse_args(argc, argv, &o, err, sizeof(err));
+	if (ret)
+		return ret > 0 ? CB_EXIT_OK : cb_usage_error("run", "%s", err);
+
+	self_dir = cb_self_dir();
+	bench = o.bench ? strdup(o.bench) : cb_path(self_dir ? self_dir : ".", "cowbench-bench");
+	if (access(bench, X_OK))
+		return cb_usage_error("run", "benchmark runner %s: %s; build it with "
+				      "'cmake -B build && cmake --build build' or pass --bench",
+				      bench, strerror(errno));
+
+	dir = cb_dataset_create(o.out ? o.out : cb_dataset_default_base(), "host");
+	if (!dir)
+		return cb_usage_error("run", "cannot create a dataset under %s: %s",
+				      o.out ? o.out : cb_dataset_default_base(), strerror(errno));
+	vdir = cb_path(dir, "host");
+	json_path = cb_path(vdir, "micro.json");
+	log_path = cb_path(vdir, "micro.console");
+	err_path = cb_path(vdir, "micro.stderr");
+	if (cb_mkdir_p(vdir))
+		return cb_usage_error("run", "cannot create %s: %s", vdir, strerror(errno));
+
+	char **rargv = runner_argv(&o, bench, json_path);
+
+	meta = cb_dataset_meta_new("host");
+	suite = cb_dataset_add_suite(meta, "host", "micro");
+	json_object_update(suite, json_pack("{s:s, s:i, s:s, s:s, s:s, s:o}",
+					    "profile", o.quick ? "quick" : "default",
+					    "repetitions", o.repetitions,
+					    "results", "host/micro.json",
+					    "console", "host/micro.console",
+					    "stderr", "host/micro.stderr",
+					    "command", argv_json(rargv)));
+	if (o.filter)
+		json_object_set_new(suite, "filter", json_string(o.filter));
+	cb_dataset_write_meta(dir, meta);
+	printf("cowbench run: host mode, %s profile, %d repetition%s -> %s\n",
+	       o.quick ? "quick" : "default", o.repetitions, o.repetitions > 1 ? "s" : "",
+	       dir);
+	fflush(stdout);
+
+	status = cb_spawn_logged(rargv, log_path, err_path, tty_width(), &interrupted);
+	if (status < 0) {
+		snprintf(status_text, sizeof(status_text), "could not start: %s", strerror(errno));
+		ret = CB_EXIT_FAIL;
+	} else {
+		cb_describe_status(status, status_text, sizeof(status_text));
+		ret = CB_EXIT_OK;
+	}
+	json_object_set_new(suite, "exit", json_string(status_text));
+
+	if (interrupted) {
+		json_object_set_new(suite, "status", json_string("interrupted"));
+		fprintf(stderr, "cowbench run: interrupted; what finished is in %s\n", dir);
+		ret = CB_EXIT_INTERRUPTED;
+	} else if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		char *tail = cb_read_file(err_path, NULL);
+
+		json_object_set_new(suite, "status", json_string("crashed"));
+		fprintf(stderr, "cowbench run: benchmark runner %s (stderr: %s)\n%s",
+			status_text, err_path, tail ? tail : "");
+		free(tail);
+		ret = CB_EXIT_FAIL;
+		if (!access(json_path, R_OK))
+			summarise(&o, dir, json_path, suite);
+	} else {
+		ret = summarise(&o, dir, json_path, suite);
+		json_object_set_new(suite, "status",
+				    json_string(ret == CB_EXIT_OK ? "ok" : "incomplete"));
+	}
+	cb_dataset_write_meta(dir, meta);
+	printf("dataset: %s\n", dir);
+	json_decref(meta);
+	return ret;
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "dataset.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "sysinfo.h"
+#include "util.h"
+
+#ifndef COWBENCH_SOURCE_DIR
+#define COWBENCH_SOURCE_DIR "."
+#endif
+
+const char *cb_dataset_default_base(void)
+{
+	const char *env = getenv("COWBENCH_RUNS");
+
+	return env && *env ? env : COWBENCH_SOURCE_DIR "/datasets/runs";
+}
+
+char *cb_dataset_create(const char *base, const char *tag)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (cb_mkdir_p(base))
+		return NULL;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	for (int n = 1; n < 100; n++) {
+		char *dir = n == 1 ? cb_strdup_printf("%s/%s-%s", base, stamp, tag)
+				   : cb_strdup_printf("%s/%s-%s-%d", base, stamp, tag, n);
+
+		if (!mkdir(dir, 0777))
+			return dir;
+		free(dir);
+		if (errno != EEXIST)
+			return NULL;
+	}
+	errno = EEXIST;
+	return NULL;
+}
+
+json_t *cb_dataset_meta_new(const char *mode)
+{
+	return json_pack("{s:i, s:o, s:s, s:o, s:o, s:o, s:[]}",
+			 "format", CB_DATASET_FORMAT, "date", cb_sysinfo_date(),
+			 "mode", mode, "host", cb_sysinfo_host(),
+			 "kernel", cb_sysinfo_kernel(), "cowbench", cb_sysinfo_cowbench(),
+			 "suites");
+}
+
+json_t *cb_dataset_add_suite(json_t *meta, const char *variant, const char *suite)
+{
+	json_t *s = json_pack("{s:s, s:s, s:s}", "variant", variant, "suite", suite,
+			      "status", "running");
+
+	json_array_append_new(json_object_get(meta, "suites"), s);
+	return s;
+}
+
+int cb_dataset_write_meta(const char *dir, json_t *meta)
+{
+	char *path = cb_path(dir, "meta.json");
+	char *text = json_dumps(meta, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int ret = text ? cb_write_file_atomic(path, text, strlen(text)) : -1;
+
+	if (ret)
+		fprintf(stderr, "cowbench: cannot write %s: %s\n", path, strerror(errno));
+	free(text);
+	free(path);
+	return ret;
+}
+
+json_t *cb_dataset_read_meta(const char *dir, char *err, size_t errlen)
+{
+	char *path = cb_path(dir, "meta.json");
+	json_error_t jerr;
+	json_t *meta = json_load_file(path, 0, &jerr);
+
+	if (!meta)
+		snprintf(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
+	else if (!json_is_object(meta) ||
+		 json_integer_value(json_object_get(meta, "format")) != CB_DATASET_FORMAT ||
+		 !json_is_array(json_object_get(meta, "suites"))) {
+		snprintf(err, errlen, "%s: not a cowbench dataset of format %d", path,
+			 CB_DATASET_FORMAT);
+		json_decref(meta);
+		meta = NULL;
+	}
+	free(path);
+	return meta;
+}

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "results.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <jansson.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cowbench.h"
+#include "util.h"
+
+static bool is_decoration(const char *part)
+{
+	static const char *const prefixes[] = {
+		"iterations:", "manual_time", "real_time", "repeats:", "min_time:",
+		"threads:",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(part, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+void cb_result_base_name(char *name)
+{
+	char *slash;
+
+	while ((slash = strrchr(name, '/')) && is_decoration(slash + 1))
+		*slash = '\0';
+}
+
+static void series_add(struct cb_series *s, double v)
+{
+	if (s->n < CB_MAX_REPS)
+		s->v[s->n++] = v;
+}
+
+static struct cb_result *find_or_add(struct cb_results *res, const char *name)
+{
+	for (size_t i = 0; i < res->n; i++)
+		if (!strcmp(res->r[i].name, name))
+			return &res->r[i];
+	res->r = realloc(res->r, (res->n + 1) * sizeof(*res->r));
+	if (!res->r)
+		abort();
+	struct cb_result *r = &res->r[res->n++];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	return r;
+}
+
+static void add_event(struct cb_result *r, const char *key, double v)
+{
+	char name[64];
+	size_t len = strlen(key) - strlen("_per_item");
+
+	if (len >= sizeof(name))
+		return;
+	memcpy(name, key, len);
+	name[len] = '\0';
+	for (size_t i = 0; i < r->nr_events; i++) {
+		if (!strcmp(r->events[i].name, name)) {
+			series_add(&r->events[i].s, v);
+			return;
+		}
+	}
+	if (r->nr_events == CB_MAX_EVENTS)
+		return;
+	struct cb_event_series *e = &r->events[r->nr_events++];
+
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	/* Counters are written only when non-zero: earlier repetitions had 0. */
+	while (e->s.n + 1 < r->ns_per_item.n)
+		series_add(&e->s, 0.0);
+	series_add(&e->s, v);
+}
+
+/* Pad every event to one value per measured repetition (absent = zero). */
+static void pad_events(struct cb_results *res)
+{
+	for (size_t i = 0; i < res->n; i++)
+		for (size_t e = 0; e < res->r[i].nr_events; e++)
+			while (res->r[i].events[e].s.n < res->r[i].ns_per_item.n)
+				series_add(&res->r[i].events[e].s, 0.0);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int load_run(struct cb_results *res, json_t *run, char *err, size_t errlen)
+{
+	const char *name = json_string_value(json_object_get(run, "run_name"));
+	const char *type = json_string_value(json_object_get(run, "run_type"));
+	const char *label = json_string_value(json_object_get(run, "label"));
+	const char *key;
+	char base[160];
+	json_t *value;
+
+	if (!name)
+		name = json_string_value(json_object_get(run, "name"));
+	if (!name) {
+		snprintf(err, errlen, "a benchmark entry has no name");
+		return -1;
+	}
+	if (type && strcmp(type, "iteration"))
+		return 0;	/* our own statistics, not Google benchmark's aggregates */
+	snprintf(base, sizeof(base), "%s", name);
+	cb_result_base_name(base);
+
+	struct cb_result *r = find_or_add(res, base);
+
+	if (label && !strncmp(label, "item=", 5))
+		snprintf(r->item, sizeof(r->item), "%s", label + 5);
+	if (json_is_true(json_object_get(run, "error_occurred"))) {
+		const char *msg = json_string_value(json_object_get(run, "error_message"));
+
+		if (!msg)
+			msg = "error: (no message)";
+		/* A skip on one repetition and a failure on another: failure wins. */
+		if (r->kind != CB_RES_ERROR) {
+			r->kind = strncmp(msg, "skipped: ", 9) ? CB_RES_ERROR : CB_RES_SKIPPED;
+			snprintf(r->message, sizeof(r->message), "%s",
+				 r->kind == CB_RES_SKIPPED ? msg + 9 : msg);
+		}
+		return 0;
+	}
+	value = json_object_get(run, "ns_per_item");
+	if (!json_is_number(value)) {
+		snprintf(err, errlen, "benchmark %s has no ns_per_item counter", base);
+		return -1;
+	}
+	series_add(&r->ns_per_item, json_number_value(value));
+	json_object_foreach(run, key, value) {
+		if (json_is_number(value) && ends_with(key, "_per_item") &&
+		    strcmp(key, "ns_per_item"))
+			add_event(r, key, json_number_value(value));
+	}
+	return 0;
+}
+
+/*
+ * Google benchmark prints NaN and inf for undefined statistics (the CV of a
+ * zero series); JSON has no such numbers.  Make them null, outside strings.
+ */
+char *cb_json_nonfinite_to_null(const char *text)
+{
+	static const char *const words[] = { "-nan", "nan", "-inf", "inf", "NaN", "-NaN",
+					     "Infinity", "-Infinity" };
+	size_t len = strlen(text);
+	char *out = malloc(len * 2 + 1), *o = out;
+	bool in_string = false;
+
+	if (!out)
+		abort();
+	for (const char *p = text; *p; ) {
+		if (in_string) {
+			if (*p == '\\' && p[1]) {
+				*o++ = *p++;
+			} else if (*p == '"') {
+				in_string = false;
+			}
+			*o++ = *p++;
+			continue;
+		}
+		if (*p == '"') {
+			in_string = true;
+			*o++ = *p++;
+			continue;
+		}
+		size_t w;
+
+		for (w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+			size_t wl = strlen(words[w]);
+
+			if (!strncmp(p, words[w], wl) && !isalnum((unsigned char)p[wl]) &&
+			    (p == text || !isalnum((unsigned char)p[-1]))) {
+				memcpy(o, "null", 4);
+				o += 4;
+				p += wl;
+				break;
+			}
+		}
+		if (w == sizeof(words) / sizeof(words[0]))
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+int cb_results_load(const char *path, struct cb_results *out, char *err, size_t errlen)
+{
+	char why[256] = "";
+	json_error_t jerr;
+	json_t *root = NULL, *runs, *run;
+	char *raw = cb_read_file(path, NULL), *text;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (!raw) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	text = cb_json_nonfinite_to_null(raw);
+	free(raw);
+	root = json_loads(text, 0, &jerr);
+	free(text);
+	if (!root) {
+		snprintf(err, errlen, "%s: %s (line %d, column %d)", path, jerr.text,
+			 jerr.line, jerr.column);
+		return -1;
+	}
+	runs = json_object_get(root, "benchmarks");
+	if (!json_is_array(runs)) {
+		snprintf(err, errlen, "%s: no \"benchmarks\" array: not Google benchmark JSON",
+			 path);
+		json_decref(root);
+		return -1;
+	}
+	json_array_foreach(runs, i, run) {
+		if (!json_is_object(run) || load_run(out, run, why, sizeof(why))) {
+			snprintf(err, errlen, "%s: entry %zu: %s", path, i,
+				 why[0] ? why : "not an object");
+			json_decref(root);
+			cb_results_free(out);
+			return -1;
+		}
+	}
+	json_decref(root);
+	pad_events(out);
+	return 0;
+}
+
+void cb_results_free(struct cb_results *res)
+{
+	free(res->r);
+	res->r = NULL;
+	res->n = 0;
+}
+
+const struct cb_result *cb_results_find(const struct cb_results *res, const char *name)
+{
+	for (size_t i = 0; i < res->n; i++)
+		if (!strcmp(res->r[i].name, name))
+			return &res->r[i];
+	return NULL;
+}
+
+void cb_stat_compute(const struct cb_series *s, struct cb_stat *st)
+{
+	double sorted[CB_MAX_REPS];
+
+	memset(st, 0, sizeof(*st));
+	st->n = s->n;
+	if (!s->n)
+		return;
+	memcpy(sorted, s->v, s->n * sizeof(double));
+	gsl_sort(sorted, 1, s->n);
+	st->median = gsl_stats_median_from_sorted_data(sorted, 1, s->n);
+	st->mean = gsl_stats_mean(sorted, 1, s->n);
+	st->sd = s->n > 1 ? gsl_stats_sd_m(sorted, 1, s->n, st->mean) : 0.0;
+	st->cv = st->mean != 0.0 ? st->sd / st->mean : 0.0;
+	st->min = sorted[0];
+	st->max = sorted[s->n - 1];
+}
+
+struct check_walk {
+	const struct cb_results *res;
+	regex_t *re;
+	struct cb_completeness *c;
+	FILE *out;
+};
+
+static void check_one(const struct cb_case *c, const struct cb_params *p, void *arg)
+{
+	struct check_walk *w = arg;
+	char name[160];
+	const struct cb_result *r;
+
+	(void)c;
+	cb_benchmark_name(c, p, name, sizeof(name));
+	if (w->re && regexec(w->re, name, 0, NULL, 0))
+		return;
+	w->c->expected++;
+	r = cb_results_find(w->res, name);
+	if (!r) {
+		w->c->missing++;
+		fprintf(w->out, "missing: %s: no result and no skip recorded\n", name);
+	} else if (r->kind == CB_RES_ERROR) {
+		w->c->errors++;
+		fprintf(w->out, "failed: %s: %s\n", name, r->message);
+	} else if (r->kind == CB_RES_SKIPPED) {
+		w->c->skipped++;
+	} else if (!r->ns_per_item.n) {
+		w->c->missing++;
+		fprintf(w->out, "missing: %s: no measured repetition\n", name);
+	} else {
+		w->c->ok++;
+	}
+}
+
+int cb_results_check(const struct cb_results *res, bool quick, const char *filter,
+		     struct cb_completeness *c, FILE *out)
+{
+	regex_t re;
+	struct check_walk w = { res, NULL, c, out };
+
+	memset(c, 0, sizeof(*c));
+	if (filter && *filter) {
+		if (regcomp(&re, filter, REG_EXTENDED | REG_NOSUB))
+			return -1;
+		w.re = &re;
+	}
+	cb_for_each_benchmark(quick, check_one, &w);
+	if (w.re)
+		regfree(&re);
+	return (c->missing || c->errors) ? 1 : 0;
+}
+
+/* Events a reader of the summary looks for first; the dataset has them all. */
+static const char *const key_events[] = {
+	"vm.pgfault", "vm.pgreuse", "vm.thp_fault_alloc", "vm.nr_foll_pin_acquired",
+};
+
+static void print_time(FILE *out, double ns, const char *item)
+{
+	char buf[48];
+
+	if (ns >= 1e6)
+		snprintf(buf, sizeof(buf), "%.3f ms/%s", ns / 1e6, item);
+	else if (ns >= 1e4)
+		snprintf(buf, sizeof(buf), "%.2f us/%s", ns / 1e3, item);
+	else
+		snprintf(buf, sizeof(buf), "%.1f ns/%s", ns, item);
+	fprintf(out, "%18s", buf);
+}
+
+void cb_results_print(const struct cb_results *res, FILE *out)
+{
+	size_t skipped = 0;
+
+	fprintf(out, "%-40s %18s %7s %4s  %s\n", "benchmark", "median", "cv", "reps",
+		"events per item (median)");
+	for (size_t i = 0; i < res->n; i++) {
+		const struct cb_result *r = &res->r[i];
+		struct cb_stat st;
+
+		if (r->kind != CB_RES_OK) {
+			skipped++;
+			continue;
+		}
+		cb_stat_compute(&r->ns_per_item, &st);
+		fprintf(out, "%-40s ", r->name);
+		print_time(out, st.median, r->item[0] ? r->item : "item");
+		fprintf(out, " %6.1f%% %4zu ", st.cv * 100, st.n);
+		for (size_t k = 0; k < sizeof(key_events) / sizeof(key_events[0]); k++) {
+			for (size_t e = 0; e < r->nr_events; e++) {
+				struct cb_stat es;
+
+				if (strcmp(r->events[e].name, key_events[k]))
+					continue;
+				cb_stat_compute(&r->events[e].s, &es);
+				if (es.median != 0.0)
+					fprintf(out, " %s=%.3g", key_events[k] + 3, es.median);
+			}
+		}
+		fputc('\n', out);
+	}
+	if (!skipped)
+		return;
+	fprintf(out, "\nnot measured (%zu):\n", skipped);
+	for (size_t i = 0; i < res->n; i++)
+		if (res->r[i].kind != CB_RES_OK)
+			fprintf(out, "  %-40s %s: %s\n", res->r[i].name,
+				res->r[i].kind == CB_RES_SKIPPED ? "skipped" : "FAILED",
+				res->r[i].message);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One suite's Google benchmark JSON, read back: per benchmark, the per-item
+ * time and per-item events of every repetition, or why it was skipped or
+ * failed.  Plus the statistics the run summary prints (GSL).
+ */
+#ifndef CB_RESULTS_H
+#define CB_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CB_MAX_REPS 64
+#define CB_MAX_EVENTS 48
+
+struct cb_series {
+	size_t n;
+	double v[CB_MAX_REPS];
+};
+
+struct cb_event_series {
+	char name[64];		/* counter name without "_per_item": "vm.pgfault" */
+	struct cb_series s;
+};
+
+enum cb_result_kind { CB_RES_OK, CB_RES_SKIPPED, CB_RES_ERROR };
+
+struct cb_result {
+	char name[160];		/* "fault/anon/2MiB/thp:off" */
+	char item[16];		/* "page", "MiB" */
+	enum cb_result_kind kind;
+	char message[256];	/* reason of a skip or error */
+	struct cb_series ns_per_item;
+	size_t nr_events;
+	struct cb_event_series events[CB_MAX_EVENTS];
+};
+
+struct cb_results {
+	size_t n;
+	struct cb_result *r;
+};
+
+struct cb_stat {
+	size_t n;
+	double median, mean, sd, cv, min, max;
+};
+
+/*
+ * Google benchmark decorates names ("/iterations:64/manual_time"); strip
+ * that back to the cowbench name, in place.
+ */
+void cb_result_base_name(char *name);
+/* A copy of JSON text with bare NaN/inf tokens replaced by null. */
+char *cb_json_nonfinite_to_null(const char *text);
+/* Parse a suite's JSON; -1 with a message naming the file and the problem. */
+int cb_results_load(const char *path, struct cb_results *out, char *err, size_t errlen);
+void cb_results_free(struct cb_results *res);
+const struct cb_result *cb_results_find(const struct cb_results *res, const char *name);
+void cb_stat_compute(const struct cb_series *s, struct cb_stat *st);
+
+struct cb_completeness {
+	size_t expected, ok, skipped, errors, missing;
+};
+/*
+ * Check that every benchmark the profile runs (and @filter, a POSIX ERE or
+ * NULL, selects) has a result or an explicit skip; print the missing and the
+ * failed to @out.
+ */
+int cb_results_check(const struct cb_results *res, bool quick, const char *filter,
+		     struct cb_completeness *c, FILE *out);
+/* The run's summary table: medians, CV, key events per item, skips. */
+void cb_results_print(const struct cb_results *res, FILE *out);
+
+#endif

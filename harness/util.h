@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CB_UTIL_H
+#define CB_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* malloc'd "a/b"; aborts on out of memory (a CLI has nothing better to do). */
+char *cb_path(const char *a, const char *b);
+char *cb_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cb_mkdir_p(const char *path);
+/* Whole file, NUL-terminated; NULL with errno on failure. */
+char *cb_read_file(const char *path, size_t *len);
+/* Write via a temporary file and rename(2): readers never see half a file. */
+int cb_write_file_atomic(const char *path, const char *data, size_t len);
+/* Directory holding the running executable. */
+char *cb_self_dir(void);
+/* First line of a command's stdout, or NULL (no shell: argv[0] via PATH). */
+char *cb_command_line_output(char *const argv[]);
+
+/*
+ * Run argv with stdout and stderr each to a file; stdout is also copied to
+ * our stdout, lines cut to @tty_width when it is a terminal (progress).
+ * SIGINT is caught, not fatal: *interrupted says whether it came.
+ * Returns the wait status, or -1 if the program could not be started.
+ */
+int cb_spawn_logged(char *const argv[], const char *stdout_path,
+		    const char *stderr_path, int tty_width, bool *interrupted);
+/* "exit 0", "exit 3", "killed by signal 11 (Segmentation fault)" */
+void cb_describe_status(int status, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run_opts.h"
+
+#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ARGC(v) ((int)(sizeof(v) / sizeof(v[0])) - 1)
+
+static int parse(char **argv, int argc, struct cb_run_opts *o, char *err)
+{
+	return cb_run_parse_args(argc, argv, o, err, 256);
+}
+
+static void test_run_defaults(void **state)
+{
+	char *argv[] = { "run", "--host", NULL };
+	struct cb_run_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(argv, 2, &o, err), 0);
+	assert_true(o.host);
+	assert_false(o.quick);
+	assert_int_equal(o.repetitions, 5);
+	assert_int_equal(o.cpu, -1);
+	assert_null(o.filter);
+}
+
+static void test_run_quick_means_one_repetition(void **state)
+{
+	char *argv[] = { "run", "--host", "--quick", NULL };
+	struct cb_run_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(argv, 3, &o, err), 0);
+	assert_true(o.quick);
+	assert_int_equal(o.repetitions, 1);
+}
+
+static void test_run_all_options(void **state)
+{
+	char *argv[] = { "run", "--host", "--repetitions", "9", "--filter", "^fault/",
+			 "--cpu", "1", "--out", "/tmp/x", "--bench", "/bin/true", NULL };
+	struct cb_run_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(argv, 12, &o, err), 0);
+	assert_int_equal(o.repetitions, 9);
+	assert_string_equal(o.filter, "^fault/");
+	assert_int_equal(o.cpu, 1);
+	assert_string_equal(o.out, "/tmp/x");
+	assert_string_equal(o.bench, "/bin/true");
+}
+
+static void test_run_errors_name_the_input(void **state)
+{
+	static const struct {
+		char *args[4];
+		const char *expect;
+	} cases[] = {
+		{ { "run", NULL }, "pass --host" },
+		{ { "run", "--host", "--repetitions", "0" }, "'0'" },
+		{ { "run", "--host", "--repetitions", "many" }, "'many'" },
+		{ { "run", "--host", "--cpu", "-3" }, "'-3'" },
+		{ { "run", "--host", "--frobnicate" }, "'--frobnicate'" },
+		{ { "run", "--host", "stray" }, "'stray'" },
+		{ { "run", "--host", "--filter" }, "incomplete" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[5] = { 0 };
+		struct cb_run_opts o;
+		char err[256] = "";
+		int argc = 0;
+
+		while (argc < 4 && cases[i].args[argc]) {
+			argv[argc] = cases[i].args[argc];
+			argc++;
+		}
+		assert_int_equal(parse(argv, argc, &o, err), -1);
+		if (!strstr(err, cases[i].expect))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].expect);
+	}
+}
+
+static void test_dispatch(void **state)
+{
+	char *unknown[] = { "cowbench", "frob", NULL };
+	char *none[] = { "cowbench", NULL };
+	char *build[] = { "cowbench", "build", NULL };
+	char *version_extra[] = { "cowbench", "version", "x", NULL };
+
+	(void)state;
+	assert_non_null(cb_find_command("run"));
+	assert_non_null(cb_find_command("list"));
+	assert_non_null(cb_find_command("version"));
+	assert_null(cb_find_command("frob"));
+	assert_int_equal(cb_main(2, unknown), CB_EXIT_USAGE);
+	assert_int_equal(cb_main(1, none), CB_EXIT_USAGE);
+	/* Reserved commands fail loudly instead of pretending to work. */
+	assert_int_equal(cb_main(2, build), CB_EXIT_USAGE);
+	assert_int_equal(cb_main(3, version_extra), CB_EXIT_USAGE);
+}
+
+static void test_every_command_has_help(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < cb_nr_commands; i++) {
+		char help[] = "--help";
+		char *argv[] = { (char *)cb_commands[i].name, help, NULL };
+
+		assert_int_equal(cb_commands[i].fn(2, argv), CB_EXIT_OK);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_defaults),
+		cmocka_unit_test(test_run_quick_means_one_repetition),
+		cmocka_unit_test(test_run_all_options),
+		cmocka_unit_test(test_run_errors_name_the_input),
+		cmocka_unit_test(test_dispatch),
+		cmocka_unit_test(test_every_command_has_help),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

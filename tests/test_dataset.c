@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dataset.h"
+#include "sysinfo.h"
+#include "util.h"
+
+static char base[] = "/tmp/cowbench-test-dataset-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(base) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char *argv[] = { "rm", "-rf", base, NULL };
+
+	(void)state;
+	free(cb_command_line_output(argv));
+	return 0;
+}
+
+static void test_create_is_unique(void **state)
+{
+	char *a = cb_dataset_create(base, "host");
+	char *b = cb_dataset_create(base, "host");
+	struct stat st;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_not_equal(a, b);
+	assert_int_equal(stat(a, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_non_null(strstr(a, "-host"));
+	free(a);
+	free(b);
+}
+
+static void test_meta_round_trip(void **state)
+{
+	char *dir = cb_dataset_create(base, "meta");
+	json_t *meta = cb_dataset_meta_new("host"), *back, *suite;
+	char err[512] = "";
+
+	(void)state;
+	suite = cb_dataset_add_suite(meta, "host", "micro");
+	json_object_set_new(suite, "status", json_string("ok"));
+	assert_int_equal(cb_dataset_write_meta(dir, meta), 0);
+
+	back = cb_dataset_read_meta(dir, err, sizeof(err));
+	assert_non_null(back);
+	assert_string_equal(json_string_value(json_object_get(back, "mode")), "host");
+	assert_true(json_is_string(json_object_get(json_object_get(back, "kernel"), "release")));
+	assert_true(json_is_string(json_object_get(json_object_get(back, "cowbench"), "version")));
+	assert_true(json_is_integer(json_object_get(json_object_get(back, "host"), "nr_cpus")));
+	suite = json_array_get(json_object_get(back, "suites"), 0);
+	assert_string_equal(json_string_value(json_object_get(suite, "variant")), "host");
+	assert_string_equal(json_string_value(json_object_get(suite, "status")), "ok");
+	/* The atomic write left no temporary file behind. */
+	char *listing[] = { "sh", "-c", "ls \"$0\" | grep -c tmp || true", dir, NULL };
+	char *count = cb_command_line_output(listing);
+
+	assert_string_equal(count, "0");
+	free(count);
+	json_decref(meta);
+	json_decref(back);
+	free(dir);
+}
+
+static void test_read_meta_errors_name_the_file(void **state)
+{
+	char *dir = cb_dataset_create(base, "bad");
+	char *path = cb_path(dir, "meta.json");
+	char err[512] = "";
+
+	(void)state;
+	assert_null(cb_dataset_read_meta(dir, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+
+	assert_int_equal(cb_write_file_atomic(path, "{\"format\": 1, \"suites\"", 22), 0);
+	assert_null(cb_dataset_read_meta(dir, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+
+	assert_int_equal(cb_write_file_atomic(path, "{\"format\": 99, \"suites\": []}", 28), 0);
+	assert_null(cb_dataset_read_meta(dir, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a cowbench dataset"));
+	free(path);
+	free(dir);
+}
+
+static void test_sysinfo_helpers(void **state)
+{
+	const char *cpuinfo = "processor\t: 0\nmodel name\t: Example CPU @ 2.0GHz\n"
+			      "model\t\t: 17\n";
+	char *v;
+
+	(void)state;
+	v = cb_cpuinfo_field(cpuinfo, "model name");
+	assert_string_equal(v, "Example CPU @ 2.0GHz");
+	free(v);
+	v = cb_cpuinfo_field(cpuinfo, "model");
+	assert_string_equal(v, "17");
+	free(v);
+	assert_null(cb_cpuinfo_field(cpuinfo, "flags"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_is_unique),
+		cmocka_unit_test(test_meta_round_trip),
+		cmocka_unit_test(test_read_meta_errors_name_the_file),
+		cmocka_unit_test(test_sysinfo_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
