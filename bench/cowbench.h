@@ -111,6 +111,8 @@ void cb_for_each_benchmark(int quick,
 const char *cb_thp_unsupported(const struct cb_params *p);
 /* mmap anonymous private memory, aligned for THP, with the THP advice applied. */
 void *cb_map_anon(struct cb_ctx *ctx, const struct cb_params *p);
+/* The same, with every page written once (resident, exclusive). */
+void *cb_map_populated(struct cb_ctx *ctx, const struct cb_params *p);
 void cb_unmap(void *addr, size_t size);
 /* Write one byte to each 4 KiB page. */
 void cb_touch_pages(volatile char *addr, size_t size, char value);

@@ -37,11 +37,8 @@ static int fault_setup_common(struct cb_ctx *ctx, const struct cb_params *p,
 	*priv = f;
 	if (!populate)
 		return 0;
-	f->mem = cb_map_anon(ctx, p);
-	if (!f->mem)
-		return -1;
-	cb_touch_pages(f->mem, p->size, 1);
-	return 0;
+	f->mem = cb_map_populated(ctx, p);
+	return f->mem ? 0 : -1;
 }
 
 static int fault_setup_empty(struct cb_ctx *ctx, const struct cb_params *p, void **priv)

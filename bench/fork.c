@@ -30,11 +30,8 @@ static int fork_setup(struct cb_ctx *ctx, const struct cb_params *p, void **priv
 		return cb_fail(ctx, "out of memory");
 	f->p = *p;
 	*priv = f;
-	f->mem = cb_map_anon(ctx, p);
-	if (!f->mem)
-		return -1;
-	cb_touch_pages(f->mem, p->size, 1);
-	return 0;
+	f->mem = cb_map_populated(ctx, p);
+	return f->mem ? 0 : -1;
 }
 
 static void fork_teardown(void *priv)

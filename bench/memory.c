@@ -71,6 +71,15 @@ void *cb_map_anon(struct cb_ctx *ctx, const struct cb_params *p)
 	return mem;
 }
 
+void *cb_map_populated(struct cb_ctx *ctx, const struct cb_params *p)
+{
+	char *mem = cb_map_anon(ctx, p);
+
+	if (mem)
+		cb_touch_pages(mem, p->size, 1);
+	return mem;
+}
+
 void cb_unmap(void *addr, size_t size)
 {
 	if (addr)

@@ -57,11 +57,8 @@ static int pin_setup(struct cb_ctx *ctx, const struct cb_params *p, void **priv)
 	pn->p = *p;
 	pn->gup_fd = -1;
 	*priv = pn;
-	pn->mem = cb_map_anon(ctx, p);
-	if (!pn->mem)
-		return -1;
-	cb_touch_pages(pn->mem, p->size, 1);
-	return 0;
+	pn->mem = cb_map_populated(ctx, p);
+	return pn->mem ? 0 : -1;
 }
 
 static void pin_teardown(void *priv)
@@ -205,11 +202,8 @@ static int readv_setup(struct cb_ctx *ctx, const struct cb_params *p, void **pri
 	if (pin_setup(ctx, p, priv))
 		return -1;
 	pn = *priv;
-	pn->dst = cb_map_anon(ctx, &dst);
-	if (!pn->dst)
-		return -1;
-	cb_touch_pages(pn->dst, p->size, 1);
-	return 0;
+	pn->dst = cb_map_populated(ctx, &dst);
+	return pn->dst ? 0 : -1;
 }
 
 static int measured_readv(struct cb_ctx *ctx, struct pinner *pn)

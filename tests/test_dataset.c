@@ -13,29 +13,14 @@
 
 #include "dataset.h"
 #include "sysinfo.h"
+#include "tmpdir.h"
 #include "util.h"
 
-static char base[] = "/tmp/cowbench-test-dataset-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(base) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char *argv[] = { "rm", "-rf", base, NULL };
-
-	(void)state;
-	free(cb_command_line_output(argv));
-	return 0;
-}
 
 static void test_create_is_unique(void **state)
 {
-	char *a = cb_dataset_create(base, "host");
-	char *b = cb_dataset_create(base, "host");
+	char *a = cb_dataset_create(tmpdir, "host");
+	char *b = cb_dataset_create(tmpdir, "host");
 	struct stat st;
 
 	(void)state;
@@ -51,7 +36,7 @@ static void test_create_is_unique(void **state)
 
 static void test_meta_round_trip(void **state)
 {
-	char *dir = cb_dataset_create(base, "meta");
+	char *dir = cb_dataset_create(tmpdir, "meta");
 	json_t *meta = cb_dataset_meta_new("host"), *back, *suite;
 	char err[512] = "";
 
@@ -82,7 +67,7 @@ static void test_meta_round_trip(void **state)
 
 static void test_read_meta_errors_name_the_file(void **state)
 {
-	char *dir = cb_dataset_create(base, "bad");
+	char *dir = cb_dataset_create(tmpdir, "bad");
 	char *path = cb_path(dir, "meta.json");
 	char err[512] = "";
 
@@ -126,5 +111,5 @@ int main(void)
 		cmocka_unit_test(test_sysinfo_helpers),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -17,24 +17,9 @@
 #include <sys/wait.h>
 
 #include "cowbench.h"
+#include "tmpdir.h"
 #include "util.h"
 
-static char base[] = "/tmp/cowbench-test-run-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(base) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char *argv[] = { "rm", "-rf", base, NULL };
-
-	(void)state;
-	free(cb_command_line_output(argv));
-	return 0;
-}
 
 /* Run cowbench with @args into a fresh parent dir; returns the exit code. */
 static int run_cowbench(const char *out, const char *args)
@@ -112,7 +97,7 @@ static void expect_row(const struct cb_case *c, const struct cb_params *p, void 
 
 static void test_quick_suite_has_a_row_for_every_benchmark(void **state)
 {
-	char *parent = cb_path(base, "quick");
+	char *parent = cb_path(tmpdir, "quick");
 	char *dir;
 	json_t *meta, *bench, *runs, *run, *suite;
 	struct expect x = { .rows = json_object() };
@@ -164,7 +149,7 @@ static void test_quick_suite_has_a_row_for_every_benchmark(void **state)
 
 static void test_crashing_runner_keeps_dataset(void **state)
 {
-	char *parent = cb_path(base, "crash");
+	char *parent = cb_path(tmpdir, "crash");
 	char *args = cb_strdup_printf("--quick --bench '%s'", CRASHING_RUNNER);
 	char *dir, *console;
 	json_t *meta, *suite;
@@ -191,7 +176,7 @@ static void test_crashing_runner_keeps_dataset(void **state)
 
 static void test_missing_runner_is_a_usage_error(void **state)
 {
-	char *parent = cb_path(base, "missing");
+	char *parent = cb_path(tmpdir, "missing");
 
 	(void)state;
 	assert_int_equal(run_cowbench(parent, "--bench /nonexistent/cowbench-bench"), 2);
@@ -206,5 +191,5 @@ int main(void)
 		cmocka_unit_test(test_missing_runner_is_a_usage_error),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
