@@ -7,11 +7,13 @@
 extern const struct cb_family cb_family_fault;
 extern const struct cb_family cb_family_fork;
 extern const struct cb_family cb_family_pin;
+extern const struct cb_family cb_family_overhead;
 
 const struct cb_family *const cb_families[] = {
 	&cb_family_fault,
 	&cb_family_fork,
 	&cb_family_pin,
+	&cb_family_overhead,
 };
 
 const size_t cb_nr_families = sizeof(cb_families) / sizeof(cb_families[0]);

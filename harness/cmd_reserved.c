@@ -17,11 +17,6 @@ static int reserved(int argc, char **argv, const char *what, int issue)
 	return cb_usage_error(argv[0], "not implemented yet (issue %d): %s", issue, what);
 }
 
-int cmd_build(int argc, char **argv)
-{
-	return reserved(argc, argv, "build policy kernels from kernels/ and patches/", 3);
-}
-
 int cmd_report(int argc, char **argv)
 {
 	return reserved(argc, argv, "turn datasets into Markdown/HTML/email reports", 5);

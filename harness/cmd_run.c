@@ -25,10 +25,21 @@
 #include "util.h"
 
 static const char run_usage[] =
-	"usage: cowbench run --host [options]\n"
+	"usage: cowbench run [options]          in QEMU-booted kernels (the default)\n"
+	"       cowbench run --host [options]   on the running kernel\n"
 	"\n"
-	"Run the microbenchmark suite and write a dataset directory.\n"
+	"Run the suites and write a dataset directory.\n"
 	"\n"
+	"  --kernel MATRIX     kernels and variants: KERNEL (all its variants) or\n"
+	"                      KERNEL:VARIANT, comma-separated (default: default)\n"
+	"  --suites LIST       micro, selftests (default: micro)\n"
+	"  --accel A           auto (probe-boot KVM, else TCG), kvm, tcg (default auto)\n"
+	"  --mode M            icount: TCG with -icount, the guest clock counts\n"
+	"                      instructions (deterministic); wall: real time;\n"
+	"                      auto: icount under TCG, wall under KVM (default)\n"
+	"  --timeout S         hard limit per boot in seconds (default by profile)\n"
+	"  --smp N, --mem MIB  guest CPUs (default 2) and memory (default 3072)\n"
+	"  --resume DIR        continue an interrupted dataset: skip what finished\n"
 	"  --host              measure the running kernel (no VM)\n"
 	"  --quick             smallest size of each benchmark, 2 iterations\n"
 	"  --repetitions N     repetitions of each benchmark (default 5; quick: 1)\n"
@@ -39,7 +50,36 @@ static const char run_usage[] =
 	"  --bench PATH        benchmark runner (default: cowbench-bench beside cowbench)\n"
 	"\n"
 	"Exit status: 0 every benchmark has a result or a recorded skip; 1 a benchmark\n"
-	"failed, crashed or is missing; 2 bad arguments; 130 interrupted.\n";
+	"failed, crashed or is missing, or a guest panicked or hung; 2 bad arguments\n"
+	"or input (unknown kernel or variant, patch that does not apply, ...);\n"
+	"130 interrupted (what finished is kept; continue with --resume).\n";
+
+const char *const cb_guest_suites[] = { "micro", "selftests", NULL };
+
+static int check_choice(const char *what, const char *value, const char *const *choices,
+			char *err, size_t errlen)
+{
+	for (int i = 0; choices[i]; i++)
+		if (!strcmp(value, choices[i]))
+			return 0;
+	snprintf(err, errlen, "unknown %s '%s'", what, value);
+	return -1;
+}
+
+static int check_suites(const char *list, char *err, size_t errlen)
+{
+	char copy[256], *save;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save))
+		if (check_choice("suite", s, cb_guest_suites, err, errlen)) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n, " (known: micro, selftests)");
+			return -1;
+		}
+	return 0;
+}
 
 static int parse_int(const char *s, int min, int *out)
 {
@@ -57,7 +97,10 @@ static int parse_int(const char *s, int min, int *out)
 int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		      size_t errlen)
 {
-	enum { OPT_REPS = 256, OPT_FILTER, OPT_CPU, OPT_OUT, OPT_BENCH };
+	enum { OPT_REPS = 256, OPT_FILTER, OPT_CPU, OPT_OUT, OPT_BENCH, OPT_KERNEL,
+	       OPT_SUITES, OPT_ACCEL, OPT_MODE, OPT_TIMEOUT, OPT_SMP, OPT_MEM, OPT_RESUME };
+	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
+	static const char *const modes[] = { "auto", "icount", "wall", NULL };
 	static const struct option longopts[] = {
 		{ "host", no_argument, NULL, 'H' },
 		{ "quick", no_argument, NULL, 'q' },
@@ -66,6 +109,14 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "bench", required_argument, NULL, OPT_BENCH },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "suites", required_argument, NULL, OPT_SUITES },
+		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "smp", required_argument, NULL, OPT_SMP },
+		{ "mem", required_argument, NULL, OPT_MEM },
+		{ "resume", required_argument, NULL, OPT_RESUME },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,6 +124,12 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 
 	memset(o, 0, sizeof(*o));
 	o->cpu = -1;
+	o->kernels = "default";
+	o->suites = "micro";
+	o->accel = "auto";
+	o->mode = "auto";
+	o->smp = 2;
+	o->mem_mib = 3072;
 	optind = 0;	/* glibc: full reinitialisation, parsing may run twice */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -105,6 +162,45 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		case OPT_BENCH:
 			o->bench = optarg;
 			break;
+		case OPT_KERNEL:
+			o->kernels = optarg;
+			break;
+		case OPT_SUITES:
+			if (check_suites(optarg, err, errlen))
+				return -1;
+			o->suites = optarg;
+			break;
+		case OPT_ACCEL:
+			if (check_choice("accelerator", optarg, accels, err, errlen))
+				return -1;
+			o->accel = optarg;
+			break;
+		case OPT_MODE:
+			if (check_choice("mode", optarg, modes, err, errlen))
+				return -1;
+			o->mode = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_int(optarg, 10, &o->timeout_s)) {
+				snprintf(err, errlen, "--timeout wants seconds >= 10, got '%s'", optarg);
+				return -1;
+			}
+			break;
+		case OPT_SMP:
+			if (parse_int(optarg, 1, &o->smp)) {
+				snprintf(err, errlen, "--smp wants a CPU count, got '%s'", optarg);
+				return -1;
+			}
+			break;
+		case OPT_MEM:
+			if (parse_int(optarg, 256, &o->mem_mib)) {
+				snprintf(err, errlen, "--mem wants MiB >= 256, got '%s'", optarg);
+				return -1;
+			}
+			break;
+		case OPT_RESUME:
+			o->resume = optarg;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return 1;
@@ -118,10 +214,8 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 		return -1;
 	}
-	if (!o->host) {
-		snprintf(err, errlen,
-			 "runs inside QEMU kernels arrive with the kernel pipeline (issue 3); "
-			 "pass --host to measure the running kernel");
+	if (!strcmp(o->accel, "kvm") && !strcmp(o->mode, "icount")) {
+		snprintf(err, errlen, "--mode icount needs TCG: drop --accel kvm or use --mode wall");
 		return -1;
 	}
 	o->repetitions = reps > 0 ? reps : o->quick ? 1 : 5;
@@ -166,8 +260,7 @@ static json_t *argv_json(char *const argv[])
 	return a;
 }
 
-/* Read the suite's results back, record completeness, print the summary. */
-static int summarise(const struct cb_run_opts *o, const char *dir, const char *json_path,
+int cb_run_summarise(const struct cb_run_opts *o, const char *dir, const char *json_path,
 		     json_t *suite)
 {
 	struct cb_results res;
@@ -208,15 +301,22 @@ static int summarise(const struct cb_run_opts *o, const char *dir, const char *j
 int cmd_run(int argc, char **argv)
 {
 	struct cb_run_opts o;
-	char err[512], status_text[96];
+	char err[512];
+	int ret = cb_run_parse_args(argc, argv, &o, err, sizeof(err));
+
+	if (ret)
+		return ret > 0 ? CB_EXIT_OK : cb_usage_error("run", "%s", err);
+	return o.host ? cb_run_host(&o) : cb_run_vm(&o);
+}
+
+int cb_run_host(const struct cb_run_opts *opts)
+{
+	const struct cb_run_opts o = *opts;
+	char status_text[96];
 	char *self_dir, *bench, *dir, *vdir, *json_path, *log_path, *err_path;
 	bool interrupted = false;
 	json_t *meta, *suite;
 	int status, ret;
-
-	ret = cb_run_parse_args(argc, argv, &o, err, sizeof(err));
-	if (ret)
-		return ret > 0 ? CB_EXIT_OK : cb_usage_error("run", "%s", err);
 
 	self_dir = cb_self_dir();
 	bench = o.bench ? strdup(o.bench) : cb_path(self_dir ? self_dir : ".", "cowbench-bench");
@@ -278,9 +378,9 @@ int cmd_run(int argc, char **argv)
 		free(tail);
 		ret = CB_EXIT_FAIL;
 		if (!access(json_path, R_OK))
-			summarise(&o, dir, json_path, suite);
+			cb_run_summarise(&o, dir, json_path, suite);
 	} else {
-		ret = summarise(&o, dir, json_path, suite);
+		ret = cb_run_summarise(&o, dir, json_path, suite);
 		json_object_set_new(suite, "status",
 				    json_string(ret == CB_EXIT_OK ? "ok" : "incomplete"));
 	}

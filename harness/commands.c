@@ -10,7 +10,7 @@ const struct cb_cmd cb_commands[] = {
 	{ "run", "run the benchmark suite and write a dataset", cmd_run },
 	{ "list", "list the benchmarks with their sizes and summaries", cmd_list },
 	{ "version", "print the cowbench version and source commit", cmd_version },
-	{ "build", "build policy kernels (reserved: issue 3)", cmd_build },
+	{ "build", "build kernels from kernels/*.kernel (cached)", cmd_build },
 	{ "report", "turn datasets into reports (reserved: issue 5)", cmd_report },
 	{ "check", "gate a dataset against a baseline (reserved: issue 5)", cmd_check },
 };

@@ -13,7 +13,32 @@ struct cb_run_opts {
 	const char *filter;	/* regex over benchmark names */
 	const char *out;	/* parent directory of the dataset */
 	const char *bench;	/* the benchmark runner binary */
+
+	/* Runs inside QEMU (without --host) */
+	const char *kernels;	/* matrix: "default", "default:refcount,debug" */
+	const char *suites;	/* "micro", "micro,selftests" */
+	const char *accel;	/* auto | kvm | tcg */
+	const char *mode;	/* auto | icount | wall */
+	const char *resume;	/* dataset directory to continue */
+	int timeout_s;		/* per boot; 0: by profile */
+	int smp;
+	int mem_mib;
 };
+
+/* Known guest suites, for argument checking. */
+extern const char *const cb_guest_suites[];
+
+int cb_run_host(const struct cb_run_opts *o);
+/*
+ * Read a suite's results back, record completeness in @suite (meta.json),
+ * print the summary and write it to <dir>/summary.txt.  Returns an exit code.
+ */
+struct json_t;
+int cb_run_summarise(const struct cb_run_opts *o, const char *dir, const char *json_path,
+		     struct json_t *suite);
+int cb_run_vm(const struct cb_run_opts *o);
+/* Whether a guest suite's end ("exit 0", "signal 11 ...") fails its cell. */
+bool cb_suite_end_failed(const char *name, const char *end);
 
 /*
  * Parse `cowbench run` arguments (argv[0] is "run").  Returns 0, 1 when help

@@ -6,8 +6,14 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential cmake pkg-config git
-	# libraries: benchmark runner, JSON, statistics, placement, io_uring pins, tests
+	# libraries: benchmark runner, JSON, statistics, placement, io_uring pins,
+	# tests, artifact hashes
 	libbenchmark-dev libjansson-dev libgsl-dev libnuma-dev liburing-dev libcmocka-dev
+	libssl-dev
+	# kernels: Debian's 6.12 source and what building it takes
+	linux-source-6.12 bc bison flex libelf-dev ccache xz-utils cpio
+	# guests
+	qemu-system-x86
 )
 
 missing=()

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /init of a cowbench guest: a static program in the initramfs.
+ *
+ * It mounts what the suites need, reads its job from /cowbench/job (appended
+ * to the initramfs by the harness), records the kernel it runs on, runs each
+ * suite with its output in tmpfs, and only after all suites sends the files
+ * to the host over the second serial port (/dev/ttyS1) — so no host I/O
+ * happens in or near a measured region, which keeps icount runs exact.
+ * Progress goes to the console (ttyS0) as "cowbench-guest:" lines that the
+ * harness watches.  Then it powers the machine off.
+ *
+ * Frame format on ttyS1, one per file:
+ *   "COWBENCH-FILE <name> <size>\n" <size bytes> "\nCOWBENCH-END <name>\n"
+ * and "COWBENCH-DONE\n" at the end.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUT_DIR "/tmp/out"
+
+static bool crash_drill;	/* cowbench.test=segv */
+#define MAX_ARGS 32
+
+struct job {
+	char suites[256];	/* "micro,selftests" */
+	char profile[32];	/* default | quick */
+	int repetitions;
+	char filter[256];
+};
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("cowbench-guest: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void mount_fs(const char *src, const char *dir, const char *type)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, 0, NULL) && errno != EBUSY)
+		say("warning: mount %s on %s: %s", type, dir, strerror(errno));
+}
+
+static void read_job(struct job *job)
+{
+	char line[512];
+	FILE *f = fopen("/cowbench/job", "r");
+
+	snprintf(job->suites, sizeof(job->suites), "micro");
+	snprintf(job->profile, sizeof(job->profile), "default");
+	job->repetitions = 5;
+	if (!f) {
+		say("warning: no /cowbench/job, running the default micro suite");
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '=');
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (!strcmp(line, "suites"))
+			snprintf(job->suites, sizeof(job->suites), "%s", eq + 1);
+		else if (!strcmp(line, "profile"))
+			snprintf(job->profile, sizeof(job->profile), "%s", eq + 1);
+		else if (!strcmp(line, "repetitions"))
+			job->repetitions = atoi(eq + 1);
+		else if (!strcmp(line, "filter"))
+			snprintf(job->filter, sizeof(job->filter), "%s", eq + 1);
+	}
+	fclose(f);
+}
+
+/* Copy a file into the output directory under another name. */
+static void save_file(const char *from, const char *name)
+{
+	char to[256], buf[8192];
+	ssize_t n;
+	int in = open(from, O_RDONLY), out;
+
+	if (in < 0)
+		return;
+	snprintf(to, sizeof(to), OUT_DIR "/%s", name);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	close(in);
+	if (out >= 0)
+		close(out);
+}
+
+/* The kernel's own account of itself and of the policy knobs it runs with. */
+static void record_kernel(const char *when)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "guest/vmstat.%s", when);
+	save_file("/proc/vmstat", name);
+	if (strcmp(when, "before"))
+		return;
+	save_file("/proc/version", "guest/version");
+	save_file("/proc/cmdline", "guest/cmdline");
+	save_file("/proc/cpuinfo", "guest/cpuinfo");
+	save_file("/proc/meminfo", "guest/meminfo");
+	save_file("/sys/kernel/mm/transparent_hugepage/enabled", "guest/thp_enabled");
+	save_file("/sys/devices/system/cpu/nohz_full", "guest/nohz_full");
+	/* Policy knobs the cowbench series exports (none on an unpatched kernel). */
+	const char *const knobs[] = { "reuse", "ro_pin", "pin_bias", "fork_pinned",
+				      "gmem_convert" };
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		char path[128], as[64];
+
+		snprintf(path, sizeof(path), "/sys/kernel/mm/cowbench/%s", knobs[i]);
+		snprintf(as, sizeof(as), "guest/policy.%s", knobs[i]);
+		save_file(path, as);
+	}
+}
+
+/* Run argv with stdout/stderr to files in OUT_DIR; report how it ended. */
+static int run_program(const char *suite, char *const argv[], const char *out_name,
+		       const char *err_name)
+{
+	char out[256], err[256];
+	int status;
+	pid_t pid;
+
+	snprintf(out, sizeof(out), OUT_DIR "/%s", out_name);
+	snprintf(err, sizeof(err), OUT_DIR "/%s", err_name);
+	pid = fork();
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], argv);
+		fprintf(stderr, "cannot execute %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid > 0 && crash_drill) {
+		sleep(1);
+		say("test: sending SIGSEGV to %s", argv[0]);
+		kill(pid, SIGSEGV);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+		say("suite %s end error %s", suite, strerror(errno));
+		return -1;
+	}
+	if (WIFSIGNALED(status))
+		say("suite %s end signal %d %s", suite, WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	else
+		say("suite %s end exit %d", suite, WEXITSTATUS(status));
+	return status;
+}
+
+static void suite_micro(const struct job *job)
+{
+	char reps[48], profile[48], filter[300];
+	char *argv[MAX_ARGS] = {
+		"/cowbench/cowbench-bench", "--benchmark_out=" OUT_DIR "/micro.json",
+		"--benchmark_out_format=json", reps, profile,
+	};
+	int n = 5;
+
+	snprintf(reps, sizeof(reps), "--benchmark_repetitions=%d", job->repetitions);
+	snprintf(profile, sizeof(profile), "--cb_profile=%s", job->profile);
+	if (job->filter[0]) {
+		snprintf(filter, sizeof(filter), "--benchmark_filter=%s", job->filter);
+		argv[n++] = filter;
+	}
+	argv[n] = NULL;
+	run_program("micro", argv, "micro.console", "micro.stderr");
+}
+
+/* The kernel's own mm selftests, built from the same tree (TAP output). */
+static void suite_selftests(const struct job *job)
+{
+	static const char *const tests[] = { "cow", "gup_longterm" };
+
+	(void)job;
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		char path[128], out[64], err[64], suite[64];
+		char *argv[] = { path, NULL };
+
+		snprintf(path, sizeof(path), "/cowbench/selftests/%s", tests[i]);
+		snprintf(out, sizeof(out), "selftest.%s.tap", tests[i]);
+		snprintf(err, sizeof(err), "selftest.%s.stderr", tests[i]);
+		snprintf(suite, sizeof(suite), "selftest.%s", tests[i]);
+		if (access(path, X_OK)) {
+			say("suite %s end missing %s", suite, path);
+			continue;
+		}
+		say("suite %s begin", suite);
+		run_program(suite, argv, out, err);
+	}
+	say("suite selftests end done");
+}
+
+static const struct {
+	const char *name;
+	void (*run)(const struct job *job);
+} suites[] = {
+	{ "micro", suite_micro },
+	{ "selftests", suite_selftests },
+};
+
+static void run_suites(const struct job *job)
+{
+	char list[256];
+
+	snprintf(list, sizeof(list), "%s", job->suites);
+	if (!list[0])
+		say("no suites to run");
+	for (char *save, *name = strtok_r(list, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+			if (!strcmp(suites[i].name, name))
+				break;
+		if (i == sizeof(suites) / sizeof(suites[0])) {
+			say("suite %s end unknown", name);
+			continue;
+		}
+		say("suite %s begin", name);
+		suites[i].run(job);
+	}
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void send_file(int tty, const char *dir, const char *name)
+{
+	char path[512], head[600], buf[65536];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	snprintf(head, sizeof(head), "COWBENCH-FILE %s %lld\n", name, (long long)st.st_size);
+	write_all(tty, head, strlen(head));
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		write_all(tty, buf, (size_t)n);
+	close(fd);
+	snprintf(head, sizeof(head), "\nCOWBENCH-END %s\n", name);
+	write_all(tty, head, strlen(head));
+}
+
+/* What the host gets back, when it exists: the kernel's record, then suite output. */
+static const char *const result_files[] = {
+	"guest/version", "guest/cmdline", "guest/cpuinfo", "guest/meminfo",
+	"guest/thp_enabled", "guest/nohz_full", "guest/vmstat.before", "guest/vmstat.after",
+	"guest/policy.reuse", "guest/policy.ro_pin", "guest/policy.pin_bias",
+	"guest/policy.fork_pinned", "guest/policy.gmem_convert",
+	"micro.json", "micro.console", "micro.stderr",
+	"selftest.cow.tap", "selftest.cow.stderr",
+	"selftest.gup_longterm.tap", "selftest.gup_longterm.stderr",
+};
+
+static void send_results(void)
+{
+	struct termios t;
+	int tty = open("/dev/ttyS1", O_WRONLY | O_NOCTTY);
+
+	if (tty < 0) {
+		say("error: no /dev/ttyS1 to send results: %s", strerror(errno));
+		return;
+	}
+	/* Raw: no "\n" -> "\r\n" translation of the bytes we send. */
+	if (!tcgetattr(tty, &t)) {
+		cfmakeraw(&t);
+		tcsetattr(tty, TCSANOW, &t);
+	}
+	for (size_t i = 0; i < sizeof(result_files) / sizeof(result_files[0]); i++)
+		send_file(tty, OUT_DIR, result_files[i]);
+	write_all(tty, "COWBENCH-DONE\n", 14);
+	tcdrain(tty);
+	close(tty);
+}
+
+int main(void)
+{
+	struct job job;
+	char uptime[64] = "?";
+	FILE *f;
+
+	mount_fs("proc", "/proc", "proc");
+	mount_fs("sysfs", "/sys", "sysfs");
+	mount_fs("devtmpfs", "/dev", "devtmpfs");
+	mount_fs("debugfs", "/sys/kernel/debug", "debugfs");
+	mount_fs("tmpfs", "/tmp", "tmpfs");
+	f = fopen("/proc/uptime", "r");
+	if (f) {
+		if (fscanf(f, "%63s", uptime) != 1)
+			snprintf(uptime, sizeof(uptime), "?");
+		fclose(f);
+	}
+	say("up %s", uptime);
+	mkdir(OUT_DIR, 0755);
+	mkdir(OUT_DIR "/guest", 0755);
+	read_job(&job);
+	/* An accelerator probe boot only has to reach userspace and power off. */
+	char *cmdline = NULL;
+	size_t cmdline_len = 0;
+	FILE *c = fopen("/proc/cmdline", "r");
+
+	if (c && getline(&cmdline, &cmdline_len, c) > 0) {
+		if (strstr(cmdline, "cowbench.probe"))
+			job.suites[0] = '\0';
+		/*
+		 * Failure drills for the harness's own tests: a guest that hangs,
+		 * and a benchmark runner that dies of SIGSEGV mid-suite.
+		 */
+		if (strstr(cmdline, "cowbench.test=hang")) {
+			say("test: hanging on purpose");
+			for (;;)
+				pause();
+		}
+		crash_drill = strstr(cmdline, "cowbench.test=segv") != NULL;
+	}
+	if (c)
+		fclose(c);
+	free(cmdline);
+	say("job suites=%s profile=%s repetitions=%d filter=%s", job.suites, job.profile,
+	    job.repetitions, job.filter[0] ? job.filter : "(none)");
+	record_kernel("before");
+	run_suites(&job);
+	record_kernel("after");
+	say("sending results");
+	send_results();
+	say("done");
+	sync();
+	reboot(RB_POWER_OFF);
+	say("error: reboot(RB_POWER_OFF): %s", strerror(errno));
+	return 1;
+}

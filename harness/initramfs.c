@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "initramfs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int cb_ldd_parse(const char *ldd_output, char **paths, size_t max)
+{
+	size_t n = 0;
+
+	for (const char *line = ldd_output; line && *line && n < max; ) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		char buf[512], *path = NULL, *sp;
+
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		/* "\tlibx.so.1 => /lib/x/libx.so.1 (0x...)" or "\t/lib64/ld-linux... (0x...)" */
+		char *arrow = strstr(buf, "=> ");
+
+		if (arrow)
+			path = arrow + 3;
+		else
+			for (path = buf; *path == ' ' || *path == '\t'; path++)
+				;
+		if (path[0] == '/') {
+			sp = strchr(path, ' ');
+			if (sp)
+				*sp = '\0';
+			paths[n++] = strdup(path);
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return (int)n;
+}
+
+char *cb_job_text(const struct cb_job *job)
+{
+	return cb_strdup_printf("suites=%s\nprofile=%s\nrepetitions=%d\nfilter=%s\n",
+				job->suites, job->profile, job->repetitions,
+				job->filter ? job->filter : "");
+}
+
+static int run(const char *cmd)
+{
+	int status = system(cmd);
+
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int cb_initramfs_build(const char *bindir, const char *selftests_dir,
+		       const struct cb_job *job, const char *workdir, const char *out,
+		       char *err, size_t errlen)
+{
+	char *stage = cb_path(workdir, "stage");
+	char *bench = cb_path(bindir, "cowbench-bench");
+	char *init = cb_path(bindir, "cowbench-guest-init");
+	char *libs[64];
+	int nr_libs = 0, ret = -1;
+	char *cmd;
+
+	if (access(bench, X_OK) || access(init, X_OK)) {
+		snprintf(err, errlen, "missing %s or %s: build cowbench first "
+			 "(cmake --build build)", bench, init);
+		goto out;
+	}
+	char *ldd_argv_cmd = cb_strdup_printf("ldd '%s'", bench);
+	FILE *p = popen(ldd_argv_cmd, "r");
+	char text[8192];
+	size_t used = 0;
+
+	free(ldd_argv_cmd);
+	if (p) {
+		size_t n;
+
+		while ((n = fread(text + used, 1, sizeof(text) - 1 - used, p)) > 0)
+			used += n;
+		pclose(p);
+	}
+	text[used] = '\0';
+	nr_libs = cb_ldd_parse(text, libs, sizeof(libs) / sizeof(libs[0]));
+	if (nr_libs <= 0) {
+		snprintf(err, errlen, "ldd %s found no libraries: is it a dynamic executable?",
+			 bench);
+		goto out;
+	}
+
+	cmd = cb_strdup_printf("rm -rf '%s' && mkdir -p '%s/cowbench/selftests' '%s/proc' "
+			       "'%s/sys' '%s/dev' '%s/tmp' && cp '%s' '%s/init' && "
+			       "cp '%s' '%s/cowbench/'",
+			       stage, stage, stage, stage, stage, stage, init, stage, bench, stage);
+	ret = run(cmd);
+	free(cmd);
+	/* cp -L: the library itself under the name the loader asks for. */
+	for (int i = 0; i < nr_libs && !ret; i++) {
+		cmd = cb_strdup_printf("mkdir -p \"$(dirname '%s%s')\" && cp -L '%s' '%s%s'",
+				       stage, libs[i], libs[i], stage, libs[i]);
+		ret = run(cmd);
+		free(cmd);
+	}
+	if (!ret && selftests_dir && !access(selftests_dir, R_OK)) {
+		cmd = cb_strdup_printf("cp '%s'/* '%s/cowbench/selftests/' 2>/dev/null || true",
+				       selftests_dir, stage);
+		ret = run(cmd);
+		free(cmd);
+	}
+	if (!ret) {
+		char *job_path = cb_strdup_printf("%s/cowbench/job", stage);
+		char *text_job = cb_job_text(job);
+
+		ret = cb_write_file_atomic(job_path, text_job, strlen(text_job));
+		free(text_job);
+		free(job_path);
+	}
+	if (!ret) {
+		/* Sorted names and fixed times: the same inputs give the same bytes. */
+		cmd = cb_strdup_printf("cd '%s' && find . -mindepth 1 | LC_ALL=C sort | "
+				       "cpio --quiet -o -H newc --reproducible -R 0:0 > '%s'",
+				       stage, out);
+		ret = run(cmd);
+		free(cmd);
+	}
+	if (ret)
+		snprintf(err, errlen, "cannot pack the initramfs in %s", workdir);
+out:
+	for (int i = 0; i < nr_libs; i++)
+		free(libs[i]);
+	free(stage);
+	free(bench);
+	free(init);
+	return ret ? -1 : 0;
+}

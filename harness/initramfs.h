@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest's initramfs: everything a measured run needs, packed from the
+ * host's files, so no host I/O happens during a run (icount exactness).
+ *   /init                      the static guest init (bench/guest_init.c)
+ *   /cowbench/cowbench-bench   the benchmark runner, plus every shared
+ *                              library ldd says it loads, at the same paths
+ *   /cowbench/selftests/       the kernel's mm selftests, when built
+ *   /cowbench/job              the job: suites, profile, repetitions, filter
+ *                              (a second cpio archive appended per run)
+ */
+#ifndef CB_INITRAMFS_H
+#define CB_INITRAMFS_H
+
+#include <stddef.h>
+
+struct cb_job {
+	const char *suites;	/* "micro,selftests" */
+	const char *profile;	/* default | quick */
+	int repetitions;
+	const char *filter;	/* may be NULL */
+};
+
+/* Libraries a dynamic executable loads, from `ldd` output.  Returns count. */
+int cb_ldd_parse(const char *ldd_output, char **paths, size_t max);
+/* The job file's text. */
+char *cb_job_text(const struct cb_job *job);
+/*
+ * Write @out (a newc cpio archive): base files, the selftests in
+ * @selftests_dir (may be NULL), and the job.  -1 with @err.
+ */
+int cb_initramfs_build(const char *bindir, const char *selftests_dir,
+		       const struct cb_job *job, const char *workdir, const char *out,
+		       char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "kbuild.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kconfig.h"
+#include "util.h"
+
+#define KBUILD_SCHEME "cowbench-kbuild-1"	/* bump when the recipe changes */
+#define DEBIAN_SRC_DIR "/usr/src"
+
+const char *cb_cache_root(void)
+{
+	static char root[512];
+	const char *env = getenv("COWBENCH_CACHE");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (env && *env)
+		snprintf(root, sizeof(root), "%s", env);
+	else if (xdg && *xdg)
+		snprintf(root, sizeof(root), "%s/cowbench", xdg);
+	else
+		snprintf(root, sizeof(root), "%s/.cache/cowbench", home && *home ? home : "/tmp");
+	return root;
+}
+
+void cb_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+	out[64] = '\0';
+}
+
+/* 'it''s' style quoting for the few commands that need a shell pipeline. */
+static char *shq(const char *s)
+{
+	size_t n = 2;
+
+	for (const char *p = s; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	char *out = malloc(n + 1), *o = out;
+
+	if (!out)
+		abort();
+	*o++ = '\'';
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
+/* Run a shell command, output appended to @log.  Returns the exit code. */
+static int sh(const char *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int sh(const char *log, const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd, *full, *qlog = shq(log);
+	int status;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	full = cb_strdup_printf("( %s ) >>%s 2>&1 </dev/null", cmd, qlog);
+	status = system(full);
+	free(full);
+	free(cmd);
+	free(qlog);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static char *sh_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *sh_output(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	char *out = cb_command_line_output(argv);
+
+	free(cmd);
+	return out;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+int cb_kbuild_source_id(const struct cb_kdef *k, char *id, size_t len, char *err,
+			size_t errlen)
+{
+	if (starts_with(k->source, "debian:")) {
+		const char *pkg = k->source + 7;
+		char *tarball = cb_strdup_printf(DEBIAN_SRC_DIR "/%s.tar.xz", pkg);
+		char *qpkg = shq(pkg);
+		char *version;
+
+		if (access(tarball, R_OK)) {
+			snprintf(err, errlen, "kernel %s: source %s is missing; install it with "
+				 "'apt-get install %s' (scripts/deps.sh does)", k->name, tarball, pkg);
+			free(tarball);
+			free(qpkg);
+			return -1;
+		}
+		version = sh_output("dpkg-query -W -f '${Version}' %s", qpkg);
+		snprintf(id, len, "debian:%s=%s", pkg, version ? version : "unknown");
+		free(version);
+		free(qpkg);
+		free(tarball);
+		return 0;
+	}
+	if (starts_with(k->source, "git:")) {
+		char repo[512], *at, *qrepo, *qref, *sha;
+
+		snprintf(repo, sizeof(repo), "%s", k->source + 4);
+		at = strrchr(repo, '@');
+		if (!at) {
+			snprintf(err, errlen, "kernel %s: source '%s' wants git:/path/to/tree@ref",
+				 k->name, k->source);
+			return -1;
+		}
+		*at = '\0';
+		qrepo = shq(repo);
+		qref = shq(at + 1);
+		sha = sh_output("git -C %s rev-parse --verify %s^{commit}", qrepo, qref);
+		free(qrepo);
+		free(qref);
+		if (!sha) {
+			snprintf(err, errlen, "kernel %s: cannot resolve %s in git tree %s",
+				 k->name, at + 1, repo);
+			return -1;
+		}
+		snprintf(id, len, "git:%s", sha);
+		free(sha);
+		return 0;
+	}
+	snprintf(err, errlen, "kernel %s: unknown source '%s' (want debian:PACKAGE or "
+		 "git:/path@ref)", k->name, k->source);
+	return -1;
+}
+
+int cb_series_read(const char *series, char ***patches, size_t *nr, char *err,
+		   size_t errlen)
+{
+	char *text = cb_read_file(series, NULL), *save;
+	char *dir = strdup(series), *slash;
+
+	*patches = NULL;
+	*nr = 0;
+	if (!text || !dir) {
+		snprintf(err, errlen, "cannot read patch series %s: %s", series, strerror(errno));
+		free(text);
+		free(dir);
+		return -1;
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		line[strcspn(line, " \t#")] = '\0';
+		if (!*line)
+			continue;
+		*patches = realloc(*patches, (*nr + 1) * sizeof(char *));
+		if (!*patches)
+			abort();
+		(*patches)[(*nr)++] = slash ? cb_path(dir, line) : strdup(line);
+	}
+	free(text);
+	free(dir);
+	return 0;
+}
+
+static void free_list(char **list, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* Hash of the named files' names and contents, in order. */
+static int hash_files(char **files, size_t nr, char out[65], char *err, size_t errlen)
+{
+	char *all = strdup("");
+
+	for (size_t i = 0; i < nr; i++) {
+		size_t len;
+		char *text = cb_read_file(files[i], &len);
+		const char *base = strrchr(files[i], '/');
+
+		if (!text) {
+			snprintf(err, errlen, "cannot read %s: %s", files[i], strerror(errno));
+			free(all);
+			return -1;
+		}
+		char *next = cb_strdup_printf("%s\n--- %s %zu\n%s", all, base ? base + 1 : files[i],
+					      len, text);
+
+		free(all);
+		free(text);
+		all = next;
+	}
+	cb_sha256_hex(all, strlen(all), out);
+	free(all);
+	return 0;
+}
+
+int cb_kbuild_key(const struct cb_kdef *k, struct cb_kernel_artifact *a, char *err,
+		  size_t errlen)
+{
+	char **patches = NULL, *configs[CB_KDEF_MAX_CONFIGS];
+	size_t nr_patches = 0;
+	char *gcc, *all;
+	int ret = -1;
+
+	memset(a, 0, sizeof(*a));
+	if (cb_kbuild_source_id(k, a->source_id, sizeof(a->source_id), err, errlen))
+		return -1;
+	if (cb_series_read(k->series, &patches, &nr_patches, err, errlen))
+		return -1;
+	if (hash_files(patches, nr_patches, a->series_hash, err, errlen))
+		goto out;
+	for (size_t i = 0; i < k->nr_configs; i++)
+		configs[i] = (char *)k->configs[i];
+	if (hash_files(configs, k->nr_configs, a->config_hash, err, errlen))
+		goto out;
+	gcc = sh_output("gcc --version");
+	all = cb_strdup_printf("%s\n%s\n%s\n%s\n%s\n", KBUILD_SCHEME, a->source_id,
+			       a->series_hash, a->config_hash, gcc ? gcc : "no gcc");
+	cb_sha256_hex(all, strlen(all), a->key);
+	free(all);
+	free(gcc);
+	snprintf(a->dir, sizeof(a->dir), "%s/artifacts/%.16s", cb_cache_root(), a->key);
+	snprintf(a->bzimage, sizeof(a->bzimage), "%s/bzImage", a->dir);
+	ret = 0;
+out:
+	free_list(patches, nr_patches);
+	return ret;
+}
+
+/* --- progress --------------------------------------------------------- */
+
+struct progress {
+	const char *kernel;
+	bool quiet;
+	double start, stage_start;
+	int stage, nr_stages;
+	const char *stage_name;
+	double expect_s;	/* last build's compile time, 0 unknown */
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void stage(struct progress *p, const char *name)
+{
+	p->stage++;
+	p->stage_name = name;
+	p->stage_start = now_s();
+	if (!p->quiet)
+		printf("[build %s] %d/%d %s (%.0f s so far)\n", p->kernel, p->stage, p->nr_stages,
+		       name, p->stage_start - p->start);
+	fflush(stdout);
+}
+
+/* --- the steps ---------------------------------------------------------- */
+
+struct kbuild {
+	const struct cb_kdef *k;
+	struct cb_kernel_artifact *a;
+	char *tree, *obj, *log;
+	char *qtree, *qobj;
+	int jobs;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct kbuild *b, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct kbuild *b, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->err, b->errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int prepare_tree(struct kbuild *b)
+{
+	char *marker = cb_path(b->tree, ".git/cowbench-source");
+	char *have = cb_read_file(marker, NULL);
+	int ret = 0;
+
+	if (have && !strcmp(have, b->a->source_id)) {
+		free(have);
+		free(marker);
+		return 0;
+	}
+	free(have);
+	char *tmp = cb_strdup_printf("%s.tmp", b->tree), *qtmp = shq(tmp);
+	const char *src = b->k->source;
+
+	sh(b->log, "rm -rf %s %s && mkdir -p %s", qtmp, b->qtree, qtmp);
+	if (starts_with(src, "debian:")) {
+		char *tarball = cb_strdup_printf(DEBIAN_SRC_DIR "/%s.tar.xz", src + 7);
+		char *qtar = shq(tarball);
+
+		ret = sh(b->log, "tar -xJf %s -C %s --strip-components=1", qtar, qtmp);
+		free(qtar);
+		free(tarball);
+	} else {
+		char repo[512], *at, *qrepo;
+
+		snprintf(repo, sizeof(repo), "%s", src + 4);
+		at = strrchr(repo, '@');
+		*at = '\0';
+		qrepo = shq(repo);
+		ret = sh(b->log, "git -C %s archive --format=tar %s | tar -x -C %s", qrepo,
+			 b->a->source_id + 4, qtmp);
+		free(qrepo);
+	}
+	/* -f: the pristine commit holds every file, ignored or not. */
+	if (!ret)
+		/* gc.auto=0: no background repack of 80k files after the commit. */
+		ret = sh(b->log, "cd %s && git init -q && git config gc.auto 0 && git add -A -f && "
+			 "git -c user.name=cowbench -c user.email=cowbench@localhost "
+			 "commit -q -m pristine && mv %s %s", qtmp, qtmp, b->qtree);
+	if (ret)
+		ret = fail(b, CB_EXIT_FAIL, "cannot unpack %s into %s (log: %s)", src, tmp, b->log);
+	else if (cb_write_file_atomic(marker, b->a->source_id, strlen(b->a->source_id)))
+		ret = fail(b, CB_EXIT_FAIL, "cannot write %s", marker);
+	free(qtmp);
+	free(tmp);
+	free(marker);
+	return ret;
+}
+
+static int apply_series(struct kbuild *b)
+{
+	char **patches = NULL;
+	size_t nr = 0;
+	int ret = 0;
+
+	if (sh(b->log, "git -C %s reset -q --hard && git -C %s clean -fdq", b->qtree, b->qtree))
+		return fail(b, CB_EXIT_FAIL, "cannot reset %s to its pristine source (log: %s)",
+			    b->tree, b->log);
+	if (cb_series_read(b->k->series, &patches, &nr, b->err, b->errlen))
+		return CB_EXIT_USAGE;
+	for (size_t i = 0; i < nr && !ret; i++) {
+		char *qp = shq(patches[i]);
+
+		if (sh(b->log, "git -C %s apply --whitespace=nowarn %s", b->qtree, qp)) {
+			char *why = sh_output("git -C %s apply --check %s 2>&1 | head -n 2 | "
+					      "tr '\\n' ' '", b->qtree, qp);
+
+			ret = fail(b, CB_EXIT_USAGE, "patch %s does not apply to %s: %s", patches[i],
+				   b->a->source_id, why ? why : "(see the build log)");
+			free(why);
+		}
+		free(qp);
+	}
+	free_list(patches, nr);
+	return ret;
+}
+
+static int configure(struct kbuild *b)
+{
+	char *frags = strdup(""), *config_path, *config;
+	int ret, bad = 0;
+
+	for (size_t i = 0; i < b->k->nr_configs; i++) {
+		char *q = shq(b->k->configs[i]), *next;
+
+		if (access(b->k->configs[i], R_OK)) {
+			free(q);
+			free(frags);
+			return fail(b, CB_EXIT_USAGE, "kernel %s: config fragment %s: %s", b->k->name,
+				    b->k->configs[i], strerror(errno));
+		}
+		next = cb_strdup_printf("%s %s", frags, q);
+		free(frags);
+		free(q);
+		frags = next;
+	}
+	ret = sh(b->log, "mkdir -p %s && make -C %s O=%s tinyconfig && "
+		 "%s/scripts/kconfig/merge_config.sh -m -O %s %s/.config %s && "
+		 "make -C %s O=%s olddefconfig",
+		 b->qobj, b->qtree, b->qobj, b->qtree, b->qobj, b->qobj, frags, b->qtree, b->qobj);
+	free(frags);
+	if (ret)
+		return fail(b, CB_EXIT_FAIL, "configuring failed (log: %s)", b->log);
+
+	config_path = cb_path(b->obj, ".config");
+	config = cb_read_file(config_path, NULL);
+	if (!config) {
+		free(config_path);
+		return fail(b, CB_EXIT_FAIL, "no .config in %s after configuring", b->obj);
+	}
+	char *report = NULL;
+	size_t report_len = 0;
+	FILE *out = open_memstream(&report, &report_len);
+
+	for (size_t i = 0; i < b->k->nr_configs; i++) {
+		char *frag = cb_read_file(b->k->configs[i], NULL);
+		char *origin = cb_strdup_printf("  %s: ", b->k->configs[i]);
+
+		bad += cb_kconfig_check(frag ? frag : "", config, origin, out);
+		free(origin);
+		free(frag);
+	}
+	fclose(out);
+	if (bad)
+		ret = fail(b, CB_EXIT_USAGE, "Kconfig dropped %d requested option%s (a dependency "
+			   "is missing from the fragment):\n%s", bad, bad > 1 ? "s" : "", report);
+	free(report);
+	free(config);
+	free(config_path);
+	return ret;
+}
+
+static double last_compile_s(const char *kernel)
+{
+	char *path = cb_strdup_printf("%s/timings/%s.json", cb_cache_root(), kernel);
+	json_t *j = json_load_file(path, 0, NULL);
+	double s = j ? json_number_value(json_object_get(j, "compile_s")) : 0;
+
+	json_decref(j);
+	free(path);
+	return s;
+}
+
+static void save_compile_s(const char *kernel, double s)
+{
+	char *dir = cb_path(cb_cache_root(), "timings");
+	char *path = cb_strdup_printf("%s/%s.json", dir, kernel);
+	json_t *j = json_pack("{s:f}", "compile_s", s);
+
+	cb_mkdir_p(dir);
+	json_dump_file(j, path, 0);
+	json_decref(j);
+	free(path);
+	free(dir);
+}
+
+/* make bzImage in the background; a progress line every few seconds. */
+static int compile(struct kbuild *b, struct progress *p)
+{
+	char *ccache_dir = cb_path(cb_cache_root(), "ccache");
+	char *qcc = shq(ccache_dir), *qroot = shq(cb_cache_root());
+	char *cmd = cb_strdup_printf(
+		"cd %s && CCACHE_DIR=%s CCACHE_BASEDIR=%s KBUILD_BUILD_TIMESTAMP=cowbench "
+		"KBUILD_BUILD_USER=cowbench KBUILD_BUILD_HOST=cowbench "
+		"make O=%s -j%d CC='ccache gcc' HOSTCC='ccache gcc' bzImage",
+		b->qtree, qcc, qroot, b->qobj, b->jobs);
+	double last_report = now_s();
+	pid_t pid;
+	int status;
+
+	cb_mkdir_p(ccache_dir);
+	pid = fork();
+	if (pid == 0) {
+		char *qlog = shq(b->log);
+		char *full = cb_strdup_printf("( %s ) >>%s 2>&1 </dev/null", cmd, qlog);
+
+		execl("/bin/sh", "sh", "-c", full, (char *)NULL);
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		double now = now_s(), spent = now - p->stage_start;
+
+		if (p->quiet || now - last_report < 15)
+			continue;
+		last_report = now;
+		if (p->expect_s > 0 && spent < p->expect_s)
+			printf("[build %s]     compiling: %.0f s, about %.0f s left (last build %.0f s)\n",
+			       p->kernel, spent, p->expect_s - spent, p->expect_s);
+		else
+			printf("[build %s]     compiling: %.0f s%s\n", p->kernel, spent,
+			       p->expect_s > 0 ? " (longer than the last build)" : "");
+		fflush(stdout);
+	}
+	free(cmd);
+	free(qcc);
+	free(qroot);
+	free(ccache_dir);
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		char *tail = sh_output("grep -m1 -E 'error:|Error [0-9]' %s", b->log);
+
+		int ret = fail(b, CB_EXIT_FAIL, "compiling kernel %s failed: %s (log: %s)",
+			       b->k->name, tail ? tail : "see the log", b->log);
+		free(tail);
+		return ret;
+	}
+	save_compile_s(b->k->name, now_s() - p->stage_start);
+	return 0;
+}
+
+/*
+ * The kernel's own mm selftests (cow, gup_longterm), static, from the same
+ * tree, against its exported headers.  Missing ones are not fatal: the
+ * selftests suite then records them as missing.
+ */
+static int build_selftests(struct kbuild *b, const char *outdir)
+{
+	static const char *const tests[] = { "cow", "gup_longterm" };
+	char *qout = shq(outdir);
+	int ret;
+
+	ret = sh(b->log, "make -C %s O=%s headers_install && mkdir -p %s", b->qtree, b->qobj, qout);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]) && !ret; i++) {
+		/*
+		 * As the selftests' Makefile does: its own check_config.sh decides
+		 * liburing, the tree's exported uapi headers come first.
+		 */
+		if (sh(b->log, "cd %s/tools/testing/selftests/mm && sh ./check_config.sh gcc && "
+		       "gcc -static -O2 -D_GNU_SOURCE -isystem %s/usr/include -I.. -I. "
+		       "-o %s/%s %s.c vm_util.c thp_settings.c -lrt -lpthread -lm "
+		       "$(sed -n 's/^IOURING_EXTRA_LIBS = //p' local_config.mk)",
+		       b->qtree, b->qobj, qout, tests[i], tests[i]))
+			printf("[build %s]     warning: selftest %s did not build (log: %s)\n",
+			       b->k->name, tests[i], b->log);
+	}
+	free(qout);
+	return ret;
+}
+
+static int store(struct kbuild *b, double build_s)
+{
+	char *qdir = shq(b->a->dir), *tmp = cb_strdup_printf("%s.tmp", b->a->dir);
+	char *qtmp = shq(tmp), *meta_path = cb_path(tmp, "build.json");
+	json_t *meta;
+	int ret;
+
+	ret = sh(b->log, "rm -rf %s && mkdir -p %s && cp %s/arch/x86/boot/bzImage %s/.config %s/",
+		 qtmp, qtmp, b->qobj, b->qobj, qtmp);
+	if (!ret) {
+		char *selftests = cb_path(tmp, "selftests");
+
+		build_selftests(b, selftests);
+		free(selftests);
+	}
+	meta = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "kernel", b->k->name,
+			 "key", b->a->key, "source", b->a->source_id, "series", b->k->series,
+			 "series_hash", b->a->series_hash, "config_hash", b->a->config_hash,
+			 "build_s", build_s);
+	if (!ret && json_dump_file(meta, meta_path, JSON_INDENT(2)))
+		ret = -1;
+	if (!ret)
+		ret = sh(b->log, "rm -rf %s && mv %s %s && cp %s/.config %s/config", qdir, qtmp,
+			 qdir, qdir, qdir);
+	json_decref(meta);
+	free(meta_path);
+	free(qtmp);
+	free(tmp);
+	free(qdir);
+	return ret ? fail(b, CB_EXIT_FAIL, "cannot store the artifact in %s (log: %s)",
+			  b->a->dir, b->log) : 0;
+}
+
+int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
+	      struct cb_kernel_artifact *a, char *err, size_t errlen)
+{
+	struct kbuild b = { .k = k, .a = a, .err = err, .errlen = errlen };
+	struct progress p = { .kernel = k->name, .quiet = o->quiet, .nr_stages = 5 };
+	int ret;
+
+	if (cb_kbuild_key(k, a, err, errlen))
+		return CB_EXIT_USAGE;
+	if (!o->force && !access(a->bzimage, R_OK)) {
+		a->cached = true;
+		return 0;
+	}
+	p.start = now_s();
+	p.expect_s = last_compile_s(k->name);
+	b.jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	/*
+	 * One tree per source, shared by every kernel built from it: reset +
+	 * apply rewrites each file whose content changes, so each kernel's
+	 * own O= directory still rebuilds exactly what differs from its last
+	 * build.  A lock keeps two builds from patching it at once.
+	 */
+	char source_hash[65];
+
+	cb_sha256_hex(a->source_id, strlen(a->source_id), source_hash);
+	b.tree = cb_strdup_printf("%s/trees/%.16s", cb_cache_root(), source_hash);
+	b.obj = cb_strdup_printf("%s/objs/%s", cb_cache_root(), k->name);
+	b.log = cb_strdup_printf("%s/objs/%s.log", cb_cache_root(), k->name);
+	b.qtree = shq(b.tree);
+	b.qobj = shq(b.obj);
+	char *trees = cb_path(cb_cache_root(), "trees");
+
+	cb_mkdir_p(trees);
+	cb_mkdir_p(b.obj);
+	free(trees);
+	unlink(b.log);
+
+	char *lock_path = cb_strdup_printf("%s.lock", b.tree);
+	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB)) {
+		if (!o->quiet)
+			printf("[build %s] waiting for another build of this source (%s)\n",
+			       k->name, lock_path);
+		flock(lock, LOCK_EX);
+	}
+	free(lock_path);
+
+	stage(&p, "source");
+	ret = prepare_tree(&b);
+	if (!ret) {
+		stage(&p, "patch");
+		ret = apply_series(&b);
+	}
+	if (!ret) {
+		stage(&p, "configure");
+		ret = configure(&b);
+	}
+	if (!ret) {
+		stage(&p, "compile");
+		ret = compile(&b, &p);
+	}
+	if (!ret) {
+		stage(&p, "selftests + store");
+		a->build_s = now_s() - p.start;
+		ret = store(&b, a->build_s);
+	}
+	if (lock >= 0)
+		close(lock);	/* releases the flock */
+	free(b.tree);
+	free(b.obj);
+	free(b.log);
+	free(b.qtree);
+	free(b.qobj);
+	return ret;
+}

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowbench run (without --host): the matrix of kernels x variants, each
+ * booted in QEMU with the suites inside.
+ *
+ * One boot per cell; the dataset gets a directory per cell named
+ * <kernel>.<variant> with the console log, the raw result stream and the
+ * files the guest sent back.  meta.json is rewritten after every cell, so an
+ * interruption keeps everything finished and --resume skips it.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accel.h"
+#include "cli.h"
+#include "console.h"
+#include "dataset.h"
+#include "frames.h"
+#include "initramfs.h"
+#include "kbuild.h"
+#include "kdef.h"
+#include "run_opts.h"
+#include "util.h"
+#include "vm.h"
+
+#define QEMU "qemu-system-x86_64"
+#define PROBE_TIMEOUT_S 30
+/*
+ * The guest's fixed command line.  loglevel=5 keeps WARN/BUG lines on the
+ * console (quiet would hide warnings); panic=-1 turns a panic into an
+ * immediate reboot, which -no-reboot turns into QEMU exiting; nohz_full=1
+ * makes the benchmark CPU tickless when one task runs there.
+ */
+#define BASE_CMDLINE "console=ttyS0 loglevel=5 panic=-1 nohz_full=1"
+
+struct kernel_entry {
+	struct cb_kdef def;
+	struct cb_kernel_artifact art;
+	char initrd[600];
+};
+
+static struct kernel_entry *find_kernel(struct kernel_entry *ks, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ks[i].def.name, name))
+			return &ks[i];
+	return NULL;
+}
+
+static json_t *find_cell(json_t *meta, const char *cell)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(json_object_get(meta, "suites"), i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "variant")) ?: "", cell))
+			return s;
+	return NULL;
+}
+
+static int default_timeout(const struct cb_run_opts *o)
+{
+	if (o->timeout_s)
+		return o->timeout_s;
+	/* TCG runs tens of times slower than the host; icount slower still. */
+	return o->quick ? 600 : 5400;
+}
+
+/*
+ * How a suite's end counts.  The benchmark runner must exit 0.  A selftest's
+ * exit status is its verdict on the kernel (kselftest: 1 = some test failed),
+ * a result to record, not a harness failure; but a signal, a missing binary
+ * or no end at all is.
+ */
+bool cb_suite_end_failed(const char *name, const char *end)
+{
+	static const char *const bad[] = { "signal", "missing", "unknown", "error" };
+
+	if (!end[0])
+		return true;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!strncmp(end, bad[i], strlen(bad[i])))
+			return true;
+	return !strcmp(name, "micro") && strcmp(end, "exit 0");
+}
+
+/* Boot one cell; returns true when it should count as done. */
+static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const char *accel,
+		     bool icount, struct kernel_entry *k, const struct cb_variant *v,
+		     json_t *s, bool *interrupted)
+{
+	char *cell_dir = cb_strdup_printf("%s/%s.%s", run_dir, k->def.name, v->name);
+	char *console = cb_path(cell_dir, "console.log");
+	char *data = cb_path(cell_dir, "results.stream");
+	char *append = cb_strdup_printf("%s%s%s", BASE_CMDLINE, v->cmdline[0] ? " " : "",
+					v->cmdline);
+	struct cb_vm_config cfg = {
+		.qemu = QEMU, .kernel = k->art.bzimage, .initrd = k->initrd, .append = append,
+		.accel = accel, .icount = icount, .smp = o->smp, .mem_mib = o->mem_mib,
+		.timeout_s = default_timeout(o), .console_path = console, .data_path = data,
+	};
+	struct cb_vm_result res;
+	struct cb_frames frames = { 0 };
+	const char *status;
+	bool ok = false;
+
+	cb_mkdir_p(cell_dir);
+	printf("[run %s.%s] booting (%s%s, timeout %d s)\n", k->def.name, v->name, accel,
+	       icount ? " icount" : "", cfg.timeout_s);
+	fflush(stdout);
+	json_object_set_new(s, "cmdline", json_string(append));
+	json_object_set_new(s, "console", json_string("console.log"));
+	if (cb_vm_boot(&cfg, &res)) {
+		json_object_set_new(s, "status", json_string("qemu-failed"));
+		fprintf(stderr, "cowbench run: cannot start %s\n", QEMU);
+		goto out;
+	}
+	size_t len = 0;
+	char *stream = cb_read_file(data, &len);
+
+	if (stream && cb_frames_extract(stream, len, cell_dir, &frames))
+		fprintf(stderr, "cowbench run: %s: %s\n", data, frames.error);
+	free(stream);
+
+	const struct cb_console *c = &res.console;
+
+	if (res.interrupted)
+		status = "interrupted";
+	else if (c->outcome == CB_GUEST_PANIC)
+		status = "panic";
+	else if (res.timed_out)
+		status = "timeout";
+	else if (c->outcome != CB_GUEST_DONE)
+		status = cb_guest_outcome_name(c->outcome);
+	else if (!frames.done)
+		status = "results-incomplete";
+	else
+		status = "ok";
+	/* A suite that crashed or failed makes the cell fail, with its reason. */
+	char suite_status[160] = "";
+
+	for (size_t i = 0; i < res.console.nr_suites && !strcmp(status, "ok"); i++) {
+		const struct cb_console_suite *cs = &res.console.suites[i];
+
+		if (cb_suite_end_failed(cs->name, cs->end)) {
+			snprintf(suite_status, sizeof(suite_status), "suite-failed: %s %s", cs->name,
+				 cs->end[0] ? cs->end : "never ended");
+			status = suite_status;
+		}
+	}
+	ok = !strcmp(status, "ok");
+	*interrupted = res.interrupted;
+
+	json_t *suites = json_object();
+
+	for (size_t i = 0; i < c->nr_suites; i++)
+		json_object_set_new(suites, c->suites[i].name,
+				    json_string(c->suites[i].end[0] ? c->suites[i].end : "never ended"));
+	json_object_update(s, json_pack("{s:s, s:f, s:f, s:s, s:i, s:i, s:o, s:I, s:b}",
+					"status", status, "wall_s", res.wall_s, "up_s", res.up_s,
+					"guest", cb_guest_outcome_name(c->outcome),
+					"kernel_bugs", c->nr_bugs, "kernel_warnings", c->nr_warnings,
+					"suite_ends", suites, "files", (json_int_t)frames.nr_files,
+					"timed_out", res.timed_out));
+	if (c->panic[0])
+		json_object_set_new(s, "panic", json_string(c->panic));
+	if (c->first_bug[0])
+		json_object_set_new(s, "first_bug", json_string(c->first_bug));
+
+	printf("[run %s.%s] %s after %.1f s (userspace at %.1f s)%s%s\n", k->def.name, v->name,
+	       status, res.wall_s, res.up_s, c->nr_bugs ? "; kernel BUG/Oops: " : "",
+	       c->nr_bugs ? c->first_bug : "");
+	if (!ok && !res.interrupted)
+		fprintf(stderr, "cowbench run: %s.%s: %s%s%s; console log: %s\n", k->def.name,
+			v->name, status, c->panic[0] ? ": " : "", c->panic, console);
+out:
+	free(append);
+	free(data);
+	free(console);
+	free(cell_dir);
+	return ok;
+}
+
+/* Kernel artifacts, one initramfs per kernel (its own selftests). */
+static int prepare_kernels(const struct cb_run_opts *o, const struct cb_cell *cells, int nr,
+			   struct kernel_entry *ks, size_t *nr_ks, const char *run_dir)
+{
+	struct cb_kbuild_opts bo = { 0 };
+	struct cb_job job = { o->suites, o->quick ? "quick" : "default", o->repetitions,
+			      o->filter };
+	char *bindir = cb_self_dir();
+	char err[4096];
+	int ret;
+
+	*nr_ks = 0;
+	for (int i = 0; i < nr; i++) {
+		if (find_kernel(ks, *nr_ks, cells[i].kernel))
+			continue;
+		struct kernel_entry *k = &ks[(*nr_ks)++];
+
+		if (cb_kdef_load(cb_defs_root(), cells[i].kernel, &k->def, err, sizeof(err)))
+			return cb_usage_error("run", "%s", err);
+		ret = cb_kbuild(&k->def, &bo, &k->art, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "cowbench run: %s\n", err);
+			return ret;
+		}
+		printf("[run] kernel %s: %s%s\n", k->def.name, k->art.bzimage,
+		       k->art.cached ? " (cached)" : "");
+
+		char *work = cb_strdup_printf("%s/initramfs/%s", run_dir, k->def.name);
+		char *selftests = cb_path(k->art.dir, "selftests");
+
+		snprintf(k->initrd, sizeof(k->initrd), "%s.cpio", work);
+		cb_mkdir_p(work);
+		ret = cb_initramfs_build(bindir, selftests, &job, work, k->initrd, err, sizeof(err));
+		free(selftests);
+		free(work);
+		if (ret) {
+			free(bindir);
+			return cb_usage_error("run", "%s", err);
+		}
+	}
+	free(bindir);
+	return 0;
+}
+
+static json_t *kernels_json(const struct kernel_entry *ks, size_t n)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(o, ks[i].def.name,
+				    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+					      "definition", ks[i].def.path, "source", ks[i].art.source_id,
+					      "series_hash", ks[i].art.series_hash,
+					      "config_hash", ks[i].art.config_hash,
+					      "artifact", ks[i].art.dir, "key", ks[i].art.key));
+	return o;
+}
+
+/* Where the results are: per cell, print and check each micro suite. */
+static int summarise_cells(const struct cb_run_opts *o, const char *run_dir, json_t *meta)
+{
+	size_t i;
+	json_t *s;
+	int ret = CB_EXIT_OK;
+
+	json_array_foreach(json_object_get(meta, "suites"), i, s) {
+		const char *cell = json_string_value(json_object_get(s, "variant"));
+		const char *status = json_string_value(json_object_get(s, "status"));
+		char *dir = cb_path(run_dir, cell);
+		char *json_path = cb_path(dir, "micro.json");
+
+		if (strcmp(status ?: "", "ok"))
+			ret = CB_EXIT_FAIL;
+		if (strstr(o->suites, "micro")) {
+			printf("\n== %s (%s)\n", cell, status);
+			if (access(json_path, R_OK)) {
+				printf("no micro.json: the suite did not finish (see %s/console.log)\n",
+				       dir);
+				ret = CB_EXIT_FAIL;
+			} else if (cb_run_summarise(o, dir, json_path, s) != CB_EXIT_OK) {
+				ret = CB_EXIT_FAIL;
+			}
+		}
+		free(json_path);
+		free(dir);
+	}
+	return ret;
+}
+
+int cb_run_vm(const struct cb_run_opts *o)
+{
+	struct cb_cell cells[CB_MATRIX_MAX];
+	struct kernel_entry *ks = calloc(CB_MATRIX_MAX, sizeof(*ks));
+	size_t nr_ks = 0;
+	char err[1024];
+	char *run_dir = NULL, *qemu_version;
+	json_t *meta = NULL;
+	struct cb_accel_verdict verdict = { 0 };
+	const char *accel;
+	bool icount, interrupted = false;
+	int nr, ret;
+
+	nr = cb_matrix_parse(o->kernels, cb_defs_root(), cells, CB_MATRIX_MAX, err,
+			     sizeof(err));
+	if (nr < 0)
+		return cb_usage_error("run", "%s", err);
+	qemu_version = cb_vm_qemu_version(QEMU);
+	if (!qemu_version)
+		return cb_usage_error("run", "%s not found: install it with "
+				      "'apt-get install qemu-system-x86' (scripts/deps.sh does)", QEMU);
+
+	if (o->resume) {
+		run_dir = strdup(o->resume);
+		meta = cb_dataset_read_meta(run_dir, err, sizeof(err));
+		if (!meta)
+			return cb_usage_error("run", "cannot resume: %s", err);
+	} else {
+		run_dir = cb_dataset_create(o->out ? o->out : cb_dataset_default_base(), "vm");
+		if (!run_dir)
+			return cb_usage_error("run", "cannot create a dataset: %s", strerror(errno));
+	}
+	printf("[run] dataset %s\n", run_dir);
+	ret = prepare_kernels(o, cells, nr, ks, &nr_ks, run_dir);
+	if (ret)
+		goto out;
+
+	/* The accelerator: only a probe boot proves KVM. */
+	if (!strcmp(o->accel, "auto")) {
+		char *work = cb_path(run_dir, "initramfs");
+
+		if (cb_accel_probe(QEMU, ks[0].art.bzimage, ks[0].initrd, work, PROBE_TIMEOUT_S,
+				   &verdict)) {
+			free(work);
+			ret = CB_EXIT_INTERRUPTED;
+			goto out;
+		}
+		free(work);
+		accel = verdict.kvm_ok ? "kvm" : "tcg";
+	} else {
+		accel = o->accel;
+		snprintf(verdict.why, sizeof(verdict.why), "--accel %s", o->accel);
+	}
+	icount = !strcmp(accel, "tcg") && strcmp(o->mode, "wall");
+	printf("[run] accelerator %s (%s), mode %s\n", accel, verdict.why,
+	       icount ? "icount" : "wall");
+
+	if (!meta)
+		meta = cb_dataset_meta_new(icount ? "icount" : !strcmp(accel, "kvm") ? "kvm" : "tcg");
+	json_object_update(meta, json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:i, s:s, s:i, s:i}}",
+					   "accelerator", accel, "accelerator_why", verdict.why,
+					   "qemu", qemu_version, "kernels", kernels_json(ks, nr_ks),
+					   "job", "suites", o->suites,
+					   "profile", o->quick ? "quick" : "default",
+					   "repetitions", o->repetitions, "filter", o->filter ?: "",
+					   "smp", o->smp, "mem_mib", o->mem_mib));
+	cb_dataset_write_meta(run_dir, meta);
+
+	for (int i = 0; i < nr && !interrupted; i++) {
+		struct kernel_entry *k = find_kernel(ks, nr_ks, cells[i].kernel);
+		const struct cb_variant *v = cb_kdef_variant(&k->def, cells[i].variant);
+		char cell[128];
+		json_t *s;
+
+		snprintf(cell, sizeof(cell), "%s.%s", k->def.name, v->name);
+		s = find_cell(meta, cell);
+		if (s && !strcmp(json_string_value(json_object_get(s, "status")) ?: "", "ok")) {
+			printf("[run %s] done before: skipped (--resume)\n", cell);
+			continue;
+		}
+		if (!s)
+			s = cb_dataset_add_suite(meta, cell, o->suites);
+		json_object_set_new(s, "kernel", json_string(k->def.name));
+		json_object_set_new(s, "variant_name", json_string(v->name));
+		run_cell(o, run_dir, accel, icount, k, v, s, &interrupted);
+		cb_dataset_write_meta(run_dir, meta);
+	}
+	if (interrupted) {
+		fprintf(stderr, "cowbench run: interrupted; what finished is in %s; continue with "
+			"'cowbench run --resume %s' and the same options\n", run_dir, run_dir);
+		ret = CB_EXIT_INTERRUPTED;
+	} else {
+		ret = summarise_cells(o, run_dir, meta);
+		cb_dataset_write_meta(run_dir, meta);
+	}
+out:
+	printf("dataset: %s\n", run_dir);
+	json_decref(meta);
+	free(qemu_version);
+	free(run_dir);
+	free(ks);
+	return ret;
+}

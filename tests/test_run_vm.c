@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End to end, with real kernels: build the default kernel (cached after the
+ * first time), boot it in QEMU (KVM if a probe boot proves it works, else
+ * TCG in icount mode), run the quick suite and the kernel's own selftests
+ * inside, and check the dataset from its raw files.  Then the failure
+ * drills (panic, hang, crashed benchmark) and the build's bad inputs.
+ * Slow: labelled e2e in ctest.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cowbench.h"
+#include "tmpdir.h"
+#include "util.h"
+
+static int sh_status(const char *cmd)
+{
+	int status = system(cmd);
+
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* `cowbench ARGS`, output in <log>; returns the exit code. */
+static int cowbench(const char *env, const char *args, const char *log)
+{
+	char *cmd = cb_strdup_printf("%s '%s' %s >'%s' 2>&1", env ? env : "", COWBENCH_BIN,
+				     args, log);
+	int ret = sh_status(cmd);
+
+	free(cmd);
+	return ret;
+}
+
+static char *only_dataset(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	char *found = NULL;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			assert_null(found);
+			found = cb_path(parent, e->d_name);
+		}
+	closedir(d);
+	assert_non_null(found);
+	return found;
+}
+
+static json_t *cell(json_t *meta, const char *name)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(json_object_get(meta, "suites"), i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "variant")), name))
+			return s;
+	fail_msg("no cell %s in meta.json", name);
+	return NULL;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "";
+}
+
+static char *file_text(const char *dir, const char *name)
+{
+	char *path = cb_path(dir, name);
+	char *text = cb_read_file(path, NULL);
+
+	if (!text)
+		fail_msg("missing %s", path);
+	free(path);
+	return text;
+}
+
+static void dump_log(const char *log)
+{
+	char *text = cb_read_file(log, NULL);
+
+	print_message("---- %s ----\n%s\n", log, text ? text : "(none)");
+	free(text);
+}
+
+static void check_row(const struct cb_case *c, const struct cb_params *p, void *arg)
+{
+	json_t *rows = arg;
+	json_t *row = NULL, *run;
+	char name[160];
+	size_t i;
+
+	cb_benchmark_name(c, p, name, sizeof(name));
+	json_array_foreach(rows, i, run)
+		if (!strncmp(str(run, "run_name"), name, strlen(name)) &&
+		    str(run, "run_name")[strlen(name)] == '/')
+			row = run;
+	if (!row)
+		fail_msg("%s: no row in the guest's micro.json", name);
+	if (json_is_true(json_object_get(row, "error_occurred")) &&
+	    strncmp(str(row, "error_message"), "skipped: ", 9))
+		fail_msg("%s: %s", name, str(row, "error_message"));
+}
+
+static void test_quick_suite_in_the_default_kernel(void **state)
+{
+	char *out = cb_path(tmpdir, "quick"), *log = cb_path(tmpdir, "quick.log");
+	char *args = cb_strdup_printf("run --quick --kernel default --suites micro,selftests "
+				      "--out '%s'", out);
+	char *dir, *cdir, *text;
+	json_t *meta, *c, *bench;
+
+	(void)state;
+	if (cowbench(NULL, args, log)) {
+		dump_log(log);
+		fail_msg("cowbench run failed");
+	}
+	dir = only_dataset(out);
+	meta = json_load_file(cb_path(dir, "meta.json"), 0, NULL);
+	assert_non_null(meta);
+	/* No usable KVM here: deterministic mode. */
+	if (strcmp(str(meta, "mode"), "icount") && strcmp(str(meta, "mode"), "kvm"))
+		fail_msg("mode %s", str(meta, "mode"));
+	assert_non_null(strstr(str(meta, "qemu"), "QEMU"));
+	c = cell(meta, "default.default");
+	assert_string_equal(str(c, "status"), "ok");
+	assert_true(json_number_value(json_object_get(c, "up_s")) > 0);
+
+	cdir = cb_path(dir, "default.default");
+	text = file_text(cdir, "guest/version");
+	assert_non_null(strstr(text, "Linux version 6.12"));
+	free(text);
+	text = file_text(cdir, "guest/cmdline");
+	assert_non_null(strstr(text, "nohz_full=1"));
+	free(text);
+
+	/* Every quick benchmark ran or says why not; gup_test is built in. */
+	char *json_path = cb_path(cdir, "micro.json");
+
+	bench = json_load_file(json_path, 0, NULL);
+	assert_non_null(bench);
+	cb_for_each_benchmark(1, check_row, json_object_get(bench, "benchmarks"));
+	size_t i;
+	json_t *run;
+	bool gup_measured = false;
+
+	json_array_foreach(json_object_get(bench, "benchmarks"), i, run)
+		if (!strncmp(str(run, "run_name"), "pin/pin-longterm/", 17) &&
+		    !json_is_true(json_object_get(run, "error_occurred")))
+			gup_measured = true;
+	assert_true(gup_measured);
+
+	/* The kernel's own selftests ran from the same tree and spoke TAP. */
+	text = file_text(cdir, "selftest.cow.tap");
+	assert_non_null(strstr(text, "TAP version"));
+	free(text);
+	text = file_text(cdir, "selftest.gup_longterm.tap");
+	assert_non_null(strstr(text, "TAP version"));
+	free(text);
+
+	json_decref(bench);
+	json_decref(meta);
+	free(json_path);
+	free(cdir);
+	free(dir);
+	free(args);
+	free(log);
+	free(out);
+}
+
+static void test_failure_drills(void **state)
+{
+	char *out = cb_path(tmpdir, "drills"), *log = cb_path(tmpdir, "drills.log");
+	char *args = cb_strdup_printf("run --quick --kernel testing --timeout 90 "
+				      "--filter '^fault/anon/2MiB/thp:off$' --out '%s'", out);
+	char *dir;
+	json_t *meta, *c;
+
+	(void)state;
+	/* A panic, a hang and a crash are failures: exit 1, everything kept. */
+	assert_int_equal(cowbench(NULL, args, log), 1);
+	dir = only_dataset(out);
+	meta = json_load_file(cb_path(dir, "meta.json"), 0, NULL);
+	assert_non_null(meta);
+
+	assert_string_equal(str(cell(meta, "testing.ok"), "status"), "ok");
+
+	c = cell(meta, "testing.panic");
+	assert_string_equal(str(c, "status"), "panic");
+	assert_non_null(strstr(str(c, "panic"), "Kernel panic - not syncing"));
+
+	c = cell(meta, "testing.hang");
+	assert_string_equal(str(c, "status"), "timeout");
+
+	c = cell(meta, "testing.segv");
+	assert_non_null(strstr(str(c, "status"), "suite-failed: micro signal 11"));
+
+	/* Logs of every boot are kept beside the results. */
+	char *console = cb_path(dir, "testing.panic/console.log");
+	char *text = cb_read_file(console, NULL);
+
+	assert_non_null(text);
+	assert_non_null(strstr(text, "Kernel panic"));
+	free(text);
+	free(console);
+	json_decref(meta);
+	free(dir);
+	free(args);
+	free(log);
+	free(out);
+}
+
+/* Kernel definitions of our own, pointing at the repository's fragments. */
+static char *write_defs(void)
+{
+	char *root = cb_path(tmpdir, "defs");
+	char *cmd = cb_strdup_printf(
+		"set -e; r='%s'; mkdir -p \"$r/kernels\" \"$r/patches/bad\"; "
+		"cp '%s'/kernels/base.config '%s'/data/defs/drop.config '%s'/data/defs/*.kernel "
+		"\"$r/kernels/\"; cp '%s'/data/defs/empty.series \"$r/patches/\"; "
+		"cp '%s'/data/defs/series \"$r/patches/bad/\"; "
+		"cp '%s'/data/defs/bad.patch \"$r/patches/bad/0001-bad.patch\"",
+		root, COWBENCH_SOURCE_TREE, TEST_DATA, TEST_DATA, TEST_DATA, TEST_DATA, TEST_DATA);
+
+	assert_int_equal(sh_status(cmd), 0);
+	free(cmd);
+	return root;
+}
+
+static void test_build_bad_inputs(void **state)
+{
+	char *root = write_defs();
+	char *env = cb_strdup_printf("COWBENCH_DEFS_DIR='%s'", root);
+	char *log = cb_path(tmpdir, "bad.log");
+	static const struct {
+		const char *args, *expect[2];
+	} cases[] = {
+		{ "build nosource", { "linux-source-0.0.tar.xz is missing",
+				      "apt-get install linux-source-0.0" } },
+		{ "build badpatch", { "0001-bad.patch does not apply", "mm/memory.c" } },
+		{ "build dropped", { "Kconfig dropped", "CONFIG_GUP_TEST: wanted y, got unset" } },
+		{ "build nosuchkernel", { "unknown kernel 'nosuchkernel'", "known: " } },
+		{ "run --kernel badpatch:nosuchvariant", { "unknown variant 'nosuchvariant'",
+							   "defines: default" } },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret = cowbench(env, cases[i].args, log);
+		char *text = cb_read_file(log, NULL);
+
+		if (ret != 2 || !text || !strstr(text, cases[i].expect[0]) ||
+		    !strstr(text, cases[i].expect[1]))
+			fail_msg("'%s' exited %d, said: %s", cases[i].args, ret, text ? text : "");
+		free(text);
+	}
+	free(log);
+	free(env);
+	free(root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quick_suite_in_the_default_kernel),
+		cmocka_unit_test(test_failure_drills),
+		cmocka_unit_test(test_build_bad_inputs),
+	};
+
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pieces of a VM run that can be checked without booting: console
+ * verdicts on recorded logs, the result stream, kernel definitions and the
+ * matrix, the Kconfig check, ldd parsing and the QEMU command line.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console.h"
+#include "frames.h"
+#include "initramfs.h"
+#include "kconfig.h"
+#include "kdef.h"
+#include "tmpdir.h"
+#include "util.h"
+#include "vm.h"
+
+static void scan(const char *file, struct cb_console *c)
+{
+	char *path = cb_strdup_printf("%s/console/%s", TEST_DATA, file);
+	char *text = cb_read_file(path, NULL);
+
+	if (!text)
+		fail_msg("cannot read %s", path);
+	cb_console_scan(text, c);
+	free(text);
+	free(path);
+}
+
+static void test_console_panic(void **state)
+{
+	struct cb_console c;
+
+	(void)state;
+	scan("panic.log", &c);
+	assert_int_equal(c.outcome, CB_GUEST_PANIC);
+	assert_non_null(strstr(c.panic, "Attempted to kill init"));
+	assert_false(c.up);
+	assert_true(cb_console_line_is_fatal("[ 1.9] Kernel panic - not syncing: x"));
+	assert_false(cb_console_line_is_fatal("cowbench-guest: up 1.0"));
+}
+
+static void test_console_oops_is_recorded_but_run_finishes(void **state)
+{
+	struct cb_console c;
+
+	(void)state;
+	scan("oops.log", &c);
+	assert_int_equal(c.outcome, CB_GUEST_DONE);
+	assert_int_equal(c.nr_bugs, 2);	/* the BUG line and the Oops line */
+	assert_int_equal(c.nr_warnings, 1);
+	assert_non_null(strstr(c.first_bug, "NULL pointer dereference"));
+	assert_int_equal(c.nr_suites, 1);
+	assert_string_equal(c.suites[0].name, "micro");
+	assert_string_equal(c.suites[0].end, "signal 9 Killed");
+}
+
+static void test_console_hang_and_no_userspace(void **state)
+{
+	struct cb_console c;
+
+	(void)state;
+	scan("hang.log", &c);
+	assert_int_equal(c.outcome, CB_GUEST_STOPPED);
+	assert_int_equal(c.nr_suites, 3);
+	assert_string_equal(c.suites[0].end, "exit 0");
+	assert_string_equal(c.suites[2].name, "selftest.cow");
+	assert_string_equal(c.suites[2].end, "");
+
+	scan("no-init.log", &c);
+	assert_int_equal(c.outcome, CB_GUEST_NO_USERSPACE);
+
+	scan("ok.log", &c);	/* \r\n line ends */
+	assert_int_equal(c.outcome, CB_GUEST_DONE);
+	assert_string_equal(c.suites[0].end, "exit 0");
+}
+
+static void test_frames(void **state)
+{
+	static const char stream[] =
+		"COWBENCH-FILE guest/version 5\nLinux\nCOWBENCH-END guest/version\n"
+		"COWBENCH-FILE micro.json 13\n{\"a\":\n\"b\\n\"}\n\nCOWBENCH-END micro.json\n"
+		"COWBENCH-DONE\n";
+	char *dir = cb_path(tmpdir, "frames");
+	struct cb_frames f;
+	char *path, *text;
+
+	(void)state;
+	assert_int_equal(cb_frames_extract(stream, sizeof(stream) - 1, dir, &f), 0);
+	assert_true(f.done);
+	assert_int_equal(f.nr_files, 2);
+	path = cb_path(dir, "guest/version");
+	text = cb_read_file(path, NULL);
+	assert_string_equal(text, "Linux");
+	free(text);
+	free(path);
+	path = cb_path(dir, "micro.json");
+	text = cb_read_file(path, NULL);
+	assert_string_equal(text, "{\"a\":\n\"b\\n\"}\n");	/* bytes as sent */
+	free(text);
+	free(path);
+
+	/* Cut in the middle of a file: that file is reported, not written. */
+	assert_int_equal(cb_frames_extract(stream, 100, dir, &f), 0);
+	assert_false(f.done);
+	assert_int_equal(f.nr_files, 1);
+	assert_string_equal(f.truncated, "micro.json");
+
+	/* Lies about sizes and hostile names are errors. */
+	static const char bad_size[] = "COWBENCH-FILE x 2\nabc\nCOWBENCH-END x\n";
+	static const char bad_name[] = "COWBENCH-FILE ../../etc/passwd 1\nx\nCOWBENCH-END ../../etc/passwd\n";
+	static const char garbage[] = "hello\n";
+
+	assert_int_equal(cb_frames_extract(bad_size, sizeof(bad_size) - 1, dir, &f), -1);
+	assert_non_null(strstr(f.error, "does not match"));
+	assert_int_equal(cb_frames_extract(bad_name, sizeof(bad_name) - 1, dir, &f), -1);
+	assert_non_null(strstr(f.error, "unsafe"));
+	assert_int_equal(cb_frames_extract(garbage, sizeof(garbage) - 1, dir, &f), -1);
+	free(dir);
+}
+
+static void test_kdef_parse(void **state)
+{
+	static const char text[] =
+		"# comment\n"
+		"description = test kernel\n"
+		"source = debian:linux-source-6.12\n"
+		"series = patches/6.12/series\n"
+		"config = kernels/base.config kernels/debug.config\n"
+		"variant default =\n"
+		"variant refcount = cowbench.reuse=refcount\n";
+	struct cb_kdef k;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cb_kdef_parse(text, "t", "/src", &k, err, sizeof(err)), 0);
+	assert_string_equal(k.source, "debian:linux-source-6.12");
+	assert_string_equal(k.series, "/src/patches/6.12/series");
+	assert_int_equal(k.nr_configs, 2);
+	assert_string_equal(k.configs[1], "/src/kernels/debug.config");
+	assert_int_equal(k.nr_variants, 2);
+	assert_string_equal(cb_kdef_variant(&k, "refcount")->cmdline, "cowbench.reuse=refcount");
+	assert_string_equal(cb_kdef_variant(&k, "default")->cmdline, "");
+	assert_null(cb_kdef_variant(&k, "mapcount"));
+
+	static const struct {
+		const char *text, *expect;
+	} bad[] = {
+		{ "source = x\n", "needs at least" },
+		{ "source = x\nconfig = y\nfrobnicate = 1\n", "unknown key 'frobnicate'" },
+		{ "source = x\nconfig = y\njust words\n", "line 3" },
+		{ "source = x\nconfig = y\nvariant a =\nvariant a = b\n", "defined twice" },
+		{ "source = x\nconfig = y\nvariant a/b = c\n", "not [A-Za-z0-9._-]+" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cb_kdef_parse(bad[i].text, "t", "/src", &k, err, sizeof(err)), -1);
+		if (!strstr(err, bad[i].expect))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].expect);
+	}
+}
+
+static void test_matrix(void **state)
+{
+	char *kdir = cb_path(tmpdir, "kernels");
+	char *a = cb_path(kdir, "a.kernel"), *b = cb_path(kdir, "b.kernel");
+	const char *ta = "source = debian:x\nconfig = c\nvariant one =\nvariant two = x=2\n";
+	const char *tb = "source = debian:x\nconfig = c\n";
+	struct cb_cell cells[8];
+	char err[512];
+
+	(void)state;
+	cb_mkdir_p(kdir);
+	assert_int_equal(cb_write_file_atomic(a, ta, strlen(ta)), 0);
+	assert_int_equal(cb_write_file_atomic(b, tb, strlen(tb)), 0);
+
+	assert_int_equal(cb_matrix_parse("a", tmpdir, cells, 8, err, sizeof(err)), 2);
+	assert_string_equal(cells[1].variant, "two");
+	/* Named twice: run once.  A kernel without variants has "default". */
+	assert_int_equal(cb_matrix_parse("a:two,b,a:two", tmpdir, cells, 8, err, sizeof(err)), 2);
+	assert_string_equal(cells[0].kernel, "a");
+	assert_string_equal(cells[1].kernel, "b");
+	assert_string_equal(cells[1].variant, "default");
+
+	assert_int_equal(cb_matrix_parse("a:three", tmpdir, cells, 8, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown variant 'three'"));
+	assert_non_null(strstr(err, "one, two"));
+	assert_int_equal(cb_matrix_parse("zzz", tmpdir, cells, 8, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown kernel 'zzz'"));
+	assert_non_null(strstr(err, "known: "));
+	assert_int_equal(cb_matrix_parse("a", tmpdir, cells, 1, err, sizeof(err)), -1);
+	free(a);
+	free(b);
+	free(kdir);
+}
+
+static void test_kconfig_check(void **state)
+{
+	static const char fragment[] =
+		"# comment\n"
+		"CONFIG_GUP_TEST=y\n"
+		"CONFIG_NR_CPUS=8\n"
+		"# CONFIG_MODULES is not set\n"
+		"CONFIG_LOCALVERSION=\"-cb\"\n"
+		"CONFIG_SWAP=n\n";
+	static const char good[] =
+		"CONFIG_GUP_TEST=y\nCONFIG_NR_CPUS=8\n# CONFIG_MODULES is not set\n"
+		"CONFIG_LOCALVERSION=\"-cb\"\n";
+	static const char dropped[] =
+		"# CONFIG_GUP_TEST is not set\nCONFIG_NR_CPUS=64\nCONFIG_MODULES=y\n"
+		"CONFIG_LOCALVERSION=\"-cb\"\nCONFIG_SWAP=y\n";
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	assert_int_equal(cb_kconfig_check(fragment, good, "base: ", out), 0);
+	assert_int_equal(cb_kconfig_check(fragment, dropped, "base: ", out), 4);
+	fclose(out);
+	assert_non_null(strstr(text, "base: CONFIG_GUP_TEST: wanted y, got unset"));
+	assert_non_null(strstr(text, "CONFIG_NR_CPUS: wanted 8, got 64"));
+	assert_non_null(strstr(text, "CONFIG_MODULES: wanted unset, got y"));
+	assert_non_null(strstr(text, "CONFIG_SWAP: wanted unset, got y"));
+	free(text);
+}
+
+static void test_ldd_and_job(void **state)
+{
+	static const char ldd[] =
+		"\tlinux-vdso.so.1 (0x00007ffc4d5f2000)\n"
+		"\tlibbenchmark.so.1.7 => /lib/x86_64-linux-gnu/libbenchmark.so.1.7 (0x00007f1)\n"
+		"\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f2)\n"
+		"\t/lib64/ld-linux-x86-64.so.2 (0x00007f3)\n";
+	char *paths[8];
+	struct cb_job job = { "micro,selftests", "quick", 1, "^fault/" };
+	char *text;
+
+	(void)state;
+	assert_int_equal(cb_ldd_parse(ldd, paths, 8), 3);
+	assert_string_equal(paths[0], "/lib/x86_64-linux-gnu/libbenchmark.so.1.7");
+	assert_string_equal(paths[2], "/lib64/ld-linux-x86-64.so.2");
+	for (int i = 0; i < 3; i++)
+		free(paths[i]);
+	text = cb_job_text(&job);
+	assert_string_equal(text, "suites=micro,selftests\nprofile=quick\nrepetitions=1\n"
+				  "filter=^fault/\n");
+	free(text);
+}
+
+static bool has_args(char **argv, const char *a, const char *b)
+{
+	for (int i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], a) && (!b || (argv[i + 1] && !strcmp(argv[i + 1], b))))
+			return true;
+	return false;
+}
+
+static void test_qemu_argv(void **state)
+{
+	struct cb_vm_config cfg = {
+		.qemu = "qemu-system-x86_64", .kernel = "bz", .initrd = "rd", .append = "a b",
+		.accel = "tcg", .icount = true, .smp = 2, .mem_mib = 3072, .timeout_s = 5,
+		.console_path = "c", .data_path = "/d/results.stream",
+	};
+	char *argv[64];
+
+	(void)state;
+	cb_vm_argv(&cfg, argv, 64);
+	assert_true(has_args(argv, "-accel", "tcg"));
+	assert_true(has_args(argv, "-icount", "shift=0,align=off,sleep=off"));
+	assert_true(has_args(argv, "-append", "a b"));
+	assert_true(has_args(argv, "-serial", "file:/d/results.stream"));
+	assert_true(has_args(argv, "-no-reboot", NULL));
+	for (int i = 0; argv[i]; i++)
+		free(argv[i]);
+	/* KVM never gets -icount. */
+	cfg.accel = "kvm";
+	cb_vm_argv(&cfg, argv, 64);
+	assert_true(has_args(argv, "-accel", "kvm"));
+	assert_false(has_args(argv, "-icount", NULL));
+	for (int i = 0; argv[i]; i++)
+		free(argv[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_console_panic),
+		cmocka_unit_test(test_console_oops_is_recorded_but_run_finishes),
+		cmocka_unit_test(test_console_hang_and_no_userspace),
+		cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_kdef_parse),
+		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_kconfig_check),
+		cmocka_unit_test(test_ldd_and_job),
+		cmocka_unit_test(test_qemu_argv),
+	};
+
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
+}
