@@ -96,7 +96,7 @@ static void test_dispatch(void **state)
 {
 	char *unknown[] = { "cowbench", "frob", NULL };
 	char *none[] = { "cowbench", NULL };
-	char *build[] = { "cowbench", "build", NULL };
+	char *report[] = { "cowbench", "report", NULL };
 	char *version_extra[] = { "cowbench", "version", "x", NULL };
 
 	(void)state;
@@ -107,7 +107,7 @@ static void test_dispatch(void **state)
 	assert_int_equal(cb_main(2, unknown), CB_EXIT_USAGE);
 	assert_int_equal(cb_main(1, none), CB_EXIT_USAGE);
 	/* Reserved commands fail loudly instead of pretending to work. */
-	assert_int_equal(cb_main(2, build), CB_EXIT_USAGE);
+	assert_int_equal(cb_main(2, report), CB_EXIT_USAGE);
 	assert_int_equal(cb_main(3, version_extra), CB_EXIT_USAGE);
 }
 
