@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -155,12 +157,15 @@ static int run_program(const char *suite, char *const argv[], const char *out_na
 
 		dup2(o, 1);
 		dup2(e, 2);
+		/* Selftests make scratch files in their working directory. */
+		if (chdir("/tmp"))
+			_exit(126);
 		execv(argv[0], argv);
 		fprintf(stderr, "cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	if (pid > 0 && crash_drill) {
-		sleep(1);
+		/* At once: a filtered quick suite can be over within a second. */
 		say("test: sending SIGSEGV to %s", argv[0]);
 		kill(pid, SIGSEGV);
 	}
@@ -188,11 +193,55 @@ static void suite_micro(const struct job *job)
 	snprintf(reps, sizeof(reps), "--benchmark_repetitions=%d", job->repetitions);
 	snprintf(profile, sizeof(profile), "--cb_profile=%s", job->profile);
 	if (job->filter[0]) {
-		snprintf(filter, sizeof(filter), "--benchmark_filter=%s", job->filter);
+		snprintf(filter, sizeof(filter), "--cb_filter=%s", job->filter);
 		argv[n++] = filter;
 	}
 	argv[n] = NULL;
 	run_program("micro", argv, "micro.console", "micro.stderr");
+}
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/*
+ * Swap on zram, as mkswap + swapon would set it up: cow.c tests swapped-out
+ * pages and skips ~250 cases without swap.  Only for the selftests: the
+ * benchmarks run without swap.
+ */
+static void zram_swap_on(void)
+{
+	static const size_t size = 256UL << 20;
+	static char header[4096];
+	struct {
+		char bootbits[1024];
+		uint32_t version, last_page, nr_badpages;
+	} info = { .version = 1, .last_page = (uint32_t)(size / sizeof(header) - 1) };
+	int fd;
+
+	if (write_text("/sys/block/zram0/disksize", "256M")) {
+		say("warning: no zram swap (%s): selftests skip their swap cases",
+		    strerror(errno));
+		return;
+	}
+	memcpy(header, &info, sizeof(info));
+	memcpy(header + sizeof(header) - 10, "SWAPSPACE2", 10);
+	fd = open("/dev/zram0", O_WRONLY);
+	if (fd < 0 || write(fd, header, sizeof(header)) != (ssize_t)sizeof(header) ||
+	    fsync(fd) || swapon("/dev/zram0", 0))
+		say("warning: swapon /dev/zram0: %s", strerror(errno));
+	else
+		say("swap on /dev/zram0 (256 MiB)");
+	if (fd >= 0)
+		close(fd);
 }
 
 /* The kernel's own mm selftests, built from the same tree (TAP output). */
@@ -201,6 +250,10 @@ static void suite_selftests(const struct job *job)
 	static const char *const tests[] = { "cow", "gup_longterm" };
 
 	(void)job;
+	zram_swap_on();
+	/* cow.c's hugetlb cases skip without free huge pages: reserve 64 MiB. */
+	if (write_text("/proc/sys/vm/nr_hugepages", "32"))
+		say("warning: cannot reserve hugetlb pages: %s", strerror(errno));
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		char path[128], out[64], err[64], suite[64];
 		char *argv[] = { path, NULL };

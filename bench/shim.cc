@@ -11,12 +11,18 @@
  * Flags of our own (stripped before Google benchmark sees argv):
  *   --cb_profile=default|quick   quick: smallest size, 2 iterations
  *   --cb_cpu=N                   CPU to pin to (default: the highest allowed)
+ *   --cb_filter=REGEX            register only benchmarks whose cowbench name
+ *                                ("fault/anon/2MiB/thp:off") matches this POSIX
+ *                                ERE: the same names and regex dialect the
+ *                                harness checks completeness with (Google
+ *                                benchmark's own filter sees decorated names)
  */
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <regex.h>
 #include <string>
 
 extern "C" {
@@ -86,12 +92,20 @@ void run_case(benchmark::State &st, const cb_case *c, cb_params p)
 	std::free(ctx);
 }
 
+struct registration {
+	bool quick;
+	regex_t *filter;
+};
+
 void register_one(const cb_case *c, const cb_params *p, void *arg)
 {
-	const bool quick = *static_cast<const bool *>(arg);
+	const registration *r = static_cast<const registration *>(arg);
+	const bool quick = r->quick;
 	char name[128];
 
 	cb_benchmark_name(c, p, name, sizeof(name));
+	if (r->filter && regexec(r->filter, name, 0, nullptr, 0))
+		return;
 	benchmark::RegisterBenchmark(name, run_case, c, *p)
 		->UseManualTime()
 		->Iterations(cb_iterations(c, p->size, quick))
@@ -118,6 +132,8 @@ int main(int argc, char **argv)
 {
 	bool quick = false;
 	int cpu = -1, out = 1;
+	regex_t filter;
+	registration reg = { false, nullptr };
 
 	for (int i = 1; i < argc; i++) {
 		if (!std::strcmp(argv[i], "--cb_profile=quick")) {
@@ -132,9 +148,15 @@ int main(int argc, char **argv)
 					     argv[i]);
 				return 2;
 			}
+		} else if (!std::strncmp(argv[i], "--cb_filter=", 12)) {
+			if (regcomp(&filter, argv[i] + 12, REG_EXTENDED | REG_NOSUB)) {
+				std::fprintf(stderr, "cowbench-bench: bad regex in %s\n", argv[i]);
+				return 2;
+			}
+			reg.filter = &filter;
 		} else if (!std::strncmp(argv[i], "--cb_", 5)) {
 			std::fprintf(stderr, "cowbench-bench: unknown option %s "
-				     "(known: --cb_profile=default|quick, --cb_cpu=N)\n", argv[i]);
+				     "(known: --cb_profile=default|quick, --cb_cpu=N, --cb_filter=REGEX)\n", argv[i]);
 			return 2;
 		} else {
 			argv[out++] = argv[i];
@@ -149,7 +171,8 @@ int main(int argc, char **argv)
 	}
 	add_context(pl);
 	benchmark::AddCustomContext("cowbench.profile", quick ? "quick" : "default");
-	cb_for_each_benchmark(quick, register_one, &quick);
+	reg.quick = quick;
+	cb_for_each_benchmark(quick, register_one, &reg);
 
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))

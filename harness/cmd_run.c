@@ -219,6 +219,16 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		return -1;
 	}
 	o->repetitions = reps > 0 ? reps : o->quick ? 1 : 5;
+	if (o->filter) {
+		int n = cb_filter_count(o->quick, o->filter);
+
+		if (n <= 0) {
+			snprintf(err, errlen, "--filter '%s' %s (names: cowbench list --names%s)",
+				 o->filter, n < 0 ? "is not a valid POSIX regex" :
+				 "matches no benchmark", o->quick ? " --quick" : "");
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -244,7 +254,7 @@ static char **runner_argv(const struct cb_run_opts *o, const char *bench,
 	argv[n++] = cb_strdup_printf("--benchmark_repetitions=%d", o->repetitions);
 	argv[n++] = o->quick ? "--cb_profile=quick" : "--cb_profile=default";
 	if (o->filter)
-		argv[n++] = cb_strdup_printf("--benchmark_filter=%s", o->filter);
+		argv[n++] = cb_strdup_printf("--cb_filter=%s", o->filter);
 	if (o->cpu >= 0)
 		argv[n++] = cb_strdup_printf("--cb_cpu=%d", o->cpu);
 	argv[n] = NULL;

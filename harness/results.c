@@ -384,3 +384,26 @@ void cb_results_print(const struct cb_results *res, FILE *out)
 				res->r[i].kind == CB_RES_SKIPPED ? "skipped" : "FAILED",
 				res->r[i].message);
 }
+
+static void count_one(const struct cb_case *c, const struct cb_params *p, void *arg)
+{
+	struct check_walk *w = arg;
+	char name[160];
+
+	cb_benchmark_name(c, p, name, sizeof(name));
+	if (!regexec(w->re, name, 0, NULL, 0))
+		w->c->expected++;
+}
+
+int cb_filter_count(bool quick, const char *filter)
+{
+	regex_t re;
+	struct cb_completeness c = { 0 };
+	struct check_walk w = { NULL, &re, &c, NULL };
+
+	if (regcomp(&re, filter, REG_EXTENDED | REG_NOSUB))
+		return -1;
+	cb_for_each_benchmark(quick, count_one, &w);
+	regfree(&re);
+	return (int)c.expected;
+}

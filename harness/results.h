@@ -69,6 +69,8 @@ struct cb_completeness {
  */
 int cb_results_check(const struct cb_results *res, bool quick, const char *filter,
 		     struct cb_completeness *c, FILE *out);
+/* How many benchmarks of the profile @filter selects; -1 for a bad regex. */
+int cb_filter_count(bool quick, const char *filter);
 /* The run's summary table: medians, CV, key events per item, skips. */
 void cb_results_print(const struct cb_results *res, FILE *out);
 

@@ -33,9 +33,11 @@
  * The guest's fixed command line.  loglevel=5 keeps WARN/BUG lines on the
  * console (quiet would hide warnings); panic=-1 turns a panic into an
  * immediate reboot, which -no-reboot turns into QEMU exiting; nohz_full=1
- * makes the benchmark CPU tickless when one task runs there.
+ * makes the benchmark CPU tickless when one task runs there; norandmaps
+ * gives every process the same address layout on every boot, so page-table
+ * shapes (and instruction counts) do not depend on where mmap landed.
  */
-#define BASE_CMDLINE "console=ttyS0 loglevel=5 panic=-1 nohz_full=1"
+#define BASE_CMDLINE "console=ttyS0 loglevel=5 panic=-1 nohz_full=1 norandmaps"
 
 struct kernel_entry {
 	struct cb_kdef def;
@@ -86,6 +88,33 @@ bool cb_suite_end_failed(const char *name, const char *end)
 		if (!strncmp(end, bad[i], strlen(bad[i])))
 			return true;
 	return !strcmp(name, "micro") && strcmp(end, "exit 0");
+}
+
+/*
+ * kselftest's closing "# Totals: pass:N fail:N xfail:N xpass:N skip:N error:N"
+ * of each selftest the guest sent back.
+ */
+static json_t *selftest_totals(const char *cell_dir)
+{
+	static const char *const tests[] = { "cow", "gup_longterm" };
+	json_t *all = json_object();
+
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		char *path = cb_strdup_printf("%s/selftest.%s.tap", cell_dir, tests[i]);
+		char *text = cb_read_file(path, NULL);
+		const char *totals = text ? strstr(text, "# Totals: ") : NULL;
+		int pass, fail, xfail, xpass, skip, error;
+
+		if (totals && sscanf(totals, "# Totals: pass:%d fail:%d xfail:%d xpass:%d skip:%d "
+				     "error:%d", &pass, &fail, &xfail, &xpass, &skip, &error) == 6)
+			json_object_set_new(all, tests[i],
+					    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "pass", pass,
+						      "fail", fail, "xfail", xfail, "xpass", xpass,
+						      "skip", skip, "error", error));
+		free(text);
+		free(path);
+	}
+	return all;
 }
 
 /* Boot one cell; returns true when it should count as done. */
@@ -166,6 +195,7 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 					"kernel_bugs", c->nr_bugs, "kernel_warnings", c->nr_warnings,
 					"suite_ends", suites, "files", (json_int_t)frames.nr_files,
 					"timed_out", res.timed_out));
+	json_object_set_new(s, "selftests", selftest_totals(cell_dir));
 	if (c->panic[0])
 		json_object_set_new(s, "panic", json_string(c->panic));
 	if (c->first_bug[0])

@@ -36,8 +36,14 @@ int cb_vm_argv(const struct cb_vm_config *cfg, char **argv, size_t max)
 		ARG("-icount");
 		ARG("shift=0,align=off,sleep=off");
 	}
+	/*
+	 * No RDRAND/RDSEED under TCG: they hand the guest host randomness,
+	 * which moves ASLR, hash seeds and so instruction counts from boot to
+	 * boot.  Without them the guest's entropy comes from its own
+	 * (icount-deterministic) timing.
+	 */
 	ARG("-cpu");
-	ARG("%s", kvm ? "host" : "max");
+	ARG("%s", kvm ? "host" : "max,-rdrand,-rdseed");
 	ARG("-smp");
 	ARG("%d", cfg->smp);
 	ARG("-m");

@@ -17,6 +17,22 @@ static int parse(char **argv, int argc, struct cb_run_opts *o, char *err)
 	return cb_run_parse_args(argc, argv, o, err, 256);
 }
 
+static void test_vm_run_defaults(void **state)
+{
+	char *argv[] = { "run", NULL };
+	struct cb_run_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(argv, 1, &o, err), 0);
+	assert_false(o.host);
+	assert_string_equal(o.kernels, "default");
+	assert_string_equal(o.suites, "micro");
+	assert_string_equal(o.accel, "auto");
+	assert_string_equal(o.mode, "auto");
+	assert_int_equal(o.smp, 2);
+}
+
 static void test_run_defaults(void **state)
 {
 	char *argv[] = { "run", "--host", NULL };
@@ -63,26 +79,32 @@ static void test_run_all_options(void **state)
 static void test_run_errors_name_the_input(void **state)
 {
 	static const struct {
-		char *args[4];
+		char *args[6];
 		const char *expect;
 	} cases[] = {
-		{ { "run", NULL }, "pass --host" },
+		{ { "run", "--accel", "warp" }, "unknown accelerator 'warp'" },
+		{ { "run", "--mode", "fast" }, "unknown mode 'fast'" },
+		{ { "run", "--suites", "micro,bogus" }, "unknown suite 'bogus'" },
+		{ { "run", "--timeout", "5" }, "'5'" },
+		{ { "run", "--accel", "kvm", "--mode", "icount" }, "needs TCG" },
 		{ { "run", "--host", "--repetitions", "0" }, "'0'" },
 		{ { "run", "--host", "--repetitions", "many" }, "'many'" },
 		{ { "run", "--host", "--cpu", "-3" }, "'-3'" },
 		{ { "run", "--host", "--frobnicate" }, "'--frobnicate'" },
 		{ { "run", "--host", "stray" }, "'stray'" },
 		{ { "run", "--host", "--filter" }, "incomplete" },
+		{ { "run", "--host", "--filter", "^nothing/" }, "matches no benchmark" },
+		{ { "run", "--host", "--filter", "(" }, "not a valid POSIX regex" },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[5] = { 0 };
+		char *argv[7] = { 0 };
 		struct cb_run_opts o;
 		char err[256] = "";
 		int argc = 0;
 
-		while (argc < 4 && cases[i].args[argc]) {
+		while (argc < 6 && cases[i].args[argc]) {
 			argv[argc] = cases[i].args[argc];
 			argc++;
 		}
@@ -126,6 +148,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_defaults),
+		cmocka_unit_test(test_vm_run_defaults),
 		cmocka_unit_test(test_run_quick_means_one_repetition),
 		cmocka_unit_test(test_run_all_options),
 		cmocka_unit_test(test_run_errors_name_the_input),

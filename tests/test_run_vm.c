@@ -230,10 +230,10 @@ static char *write_defs(void)
 	char *root = cb_path(tmpdir, "defs");
 	char *cmd = cb_strdup_printf(
 		"set -e; r='%s'; mkdir -p \"$r/kernels\" \"$r/patches/bad\"; "
-		"cp '%s'/kernels/base.config '%s'/data/defs/drop.config '%s'/data/defs/*.kernel "
-		"\"$r/kernels/\"; cp '%s'/data/defs/empty.series \"$r/patches/\"; "
-		"cp '%s'/data/defs/series \"$r/patches/bad/\"; "
-		"cp '%s'/data/defs/bad.patch \"$r/patches/bad/0001-bad.patch\"",
+		"cp '%s'/kernels/base.config '%s'/defs/drop.config '%s'/defs/*.kernel "
+		"\"$r/kernels/\"; cp '%s'/defs/empty.series \"$r/patches/\"; "
+		"cp '%s'/defs/series \"$r/patches/bad/\"; "
+		"cp '%s'/defs/bad.patch \"$r/patches/bad/0001-bad.patch\"",
 		root, COWBENCH_SOURCE_TREE, TEST_DATA, TEST_DATA, TEST_DATA, TEST_DATA, TEST_DATA);
 
 	assert_int_equal(sh_status(cmd), 0);
