@@ -17,6 +17,7 @@
 #include "frames.h"
 #include "initramfs.h"
 #include "kconfig.h"
+#include "kbuild.h"
 #include "kdef.h"
 #include "tmpdir.h"
 #include "util.h"
@@ -288,6 +289,59 @@ static void test_qemu_argv(void **state)
 		free(argv[i]);
 }
 
+/*
+ * The artifact key: the same inputs give the same key; any byte of a patch
+ * or a fragment gives another.  Needs Debian's linux-source-6.12 installed
+ * (scripts/deps.sh does) for the source identity, but builds nothing.
+ */
+static void test_cache_keys(void **state)
+{
+	char *root = cb_path(tmpdir, "keys");
+	char *cmd = cb_strdup_printf(
+		"mkdir -p '%s/kernels' '%s/patches' && printf 'CONFIG_GUP_TEST=y\n' > "
+		"'%s/kernels/a.config' && printf 'p1.patch\n' > '%s/patches/series' && "
+		"printf 'diff one\n' > '%s/patches/p1.patch'", root, root, root, root, root);
+	static const char def[] = "source = debian:linux-source-6.12\n"
+				  "series = patches/series\nconfig = kernels/a.config\n";
+	struct cb_kernel_artifact a1, a2, a3, a4;
+	struct cb_kdef k;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(cb_kdef_parse(def, "k", root, &k, err, sizeof(err)), 0);
+	if (cb_kbuild_key(&k, &a1, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(cb_kbuild_key(&k, &a2, err, sizeof(err)), 0);
+	assert_string_equal(a1.key, a2.key);
+	assert_non_null(strstr(a1.source_id, "debian:linux-source-6.12="));
+
+	cmd = cb_strdup_printf("printf 'diff two\n' > '%s/patches/p1.patch'", root);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(cb_kbuild_key(&k, &a3, err, sizeof(err)), 0);
+	assert_string_not_equal(a1.key, a3.key);
+	assert_string_not_equal(a1.series_hash, a3.series_hash);
+	assert_string_equal(a1.config_hash, a3.config_hash);
+
+	cmd = cb_strdup_printf("printf 'CONFIG_GUP_TEST=n\n' > '%s/kernels/a.config'", root);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(cb_kbuild_key(&k, &a4, err, sizeof(err)), 0);
+	assert_string_not_equal(a3.key, a4.key);
+	assert_string_not_equal(a3.config_hash, a4.config_hash);
+	assert_string_equal(a3.series_hash, a4.series_hash);
+
+	/* A series naming a patch that is not there is an error naming it. */
+	cmd = cb_strdup_printf("printf 'p2.patch\n' >> '%s/patches/series'", root);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(cb_kbuild_key(&k, &a4, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "p2.patch"));
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_kconfig_check),
 		cmocka_unit_test(test_ldd_and_job),
 		cmocka_unit_test(test_qemu_argv),
+		cmocka_unit_test(test_cache_keys),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
