@@ -13,7 +13,7 @@
 
 #include "dataset.h"
 #include "sysinfo.h"
-#include "tmpdir.h"
+#include "testutil.h"
 #include "util.h"
 
 

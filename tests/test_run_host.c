@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 
 #include "cowbench.h"
-#include "tmpdir.h"
+#include "testutil.h"
 #include "util.h"
 
 
@@ -26,30 +26,10 @@ static int run_cowbench(const char *out, const char *args)
 {
 	char *cmd = cb_strdup_printf("'%s' run --host --out '%s' %s >'%s.log' 2>&1",
 				     COWBENCH_BIN, out, args, out);
-	int status = system(cmd);
+	int ret = sh_status(cmd);
 
 	free(cmd);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
-/* The only dataset directory under @parent. */
-static char *only_dataset(const char *parent)
-{
-	DIR *d = opendir(parent);
-	struct dirent *e;
-	char *found = NULL;
-
-	assert_non_null(d);
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		assert_null(found);
-		found = cb_path(parent, e->d_name);
-	}
-	closedir(d);
-	assert_non_null(found);
-	return found;
+	return ret;
 }
 
 static json_t *load_json(const char *dir, const char *file)

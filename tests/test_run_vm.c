@@ -20,16 +20,8 @@
 #include <sys/wait.h>
 
 #include "cowbench.h"
-#include "tmpdir.h"
+#include "testutil.h"
 #include "util.h"
-
-static int sh_status(const char *cmd)
-{
-	int status = system(cmd);
-
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
 
 /* `cowbench ARGS`, output in <log>; returns the exit code. */
 static int cowbench(const char *env, const char *args, const char *log)
@@ -40,23 +32,6 @@ static int cowbench(const char *env, const char *args, const char *log)
 
 	free(cmd);
 	return ret;
-}
-
-static char *only_dataset(const char *parent)
-{
-	DIR *d = opendir(parent);
-	struct dirent *e;
-	char *found = NULL;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			assert_null(found);
-			found = cb_path(parent, e->d_name);
-		}
-	closedir(d);
-	assert_non_null(found);
-	return found;
 }
 
 static json_t *cell(json_t *meta, const char *name)

@@ -19,7 +19,7 @@
 #include "kconfig.h"
 #include "kbuild.h"
 #include "kdef.h"
-#include "tmpdir.h"
+#include "testutil.h"
 #include "util.h"
 #include "vm.h"
 

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the test programs: a scratch directory per program (cmocka group
+ * setup and teardown), running a command for its exit code, and finding the
+ * one dataset a run wrote.  Include after <cmocka.h>.
+ */
+#ifndef CB_TESTUTIL_H
+#define CB_TESTUTIL_H
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "util.h"
+
+static char tmpdir[] = "/tmp/cowbench-test-XXXXXX";
+
+static inline int tmpdir_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static inline int tmpdir_teardown(void **state)
+{
+	char *argv[] = { "rm", "-rf", tmpdir, NULL };
+
+	(void)state;
+	free(cb_command_line_output(argv));
+	return 0;
+}
+
+/* system(3) that must end normally; returns the exit code. */
+static inline int sh_status(const char *cmd)
+{
+	int status = system(cmd);
+
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* The only dataset directory under @parent. */
+static inline char *only_dataset(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	char *found = NULL;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		assert_null(found);
+		found = cb_path(parent, e->d_name);
+	}
+	closedir(d);
+	assert_non_null(found);
+	return found;
+}
+
+#endif
