@@ -204,6 +204,7 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 	printf("[run %s.%s] %s after %.1f s (userspace at %.1f s)%s%s\n", k->def.name, v->name,
 	       status, res.wall_s, res.up_s, c->nr_bugs ? "; kernel BUG/Oops: " : "",
 	       c->nr_bugs ? c->first_bug : "");
+	fflush(stdout);
 	if (!ok && !res.interrupted)
 		fprintf(stderr, "cowbench run: %s.%s: %s%s%s; console log: %s\n", k->def.name,
 			v->name, status, c->panic[0] ? ": " : "", c->panic, console);
