@@ -379,7 +379,12 @@ static int apply_series(struct kbuild *b)
 	size_t nr = 0;
 	int ret = 0;
 
-	if (sh(b->log, "git -C %s reset -q --hard && git -C %s clean -fdq", b->qtree, b->qtree))
+	/*
+	 * -x: Debian's tree ignores everything at its top level, so files a
+	 * patch added (and selftest leftovers) count as ignored; the pristine
+	 * commit holds every original file, so "untracked" is exactly "ours".
+	 */
+	if (sh(b->log, "git -C %s reset -q --hard && git -C %s clean -fdqx", b->qtree, b->qtree))
 		return fail(b, CB_EXIT_FAIL, "cannot reset %s to its pristine source (log: %s)",
 			    b->tree, b->log);
 	if (cb_series_read(b->k->series, &patches, &nr, b->err, b->errlen))

@@ -37,6 +37,8 @@ struct json_t;
 int cb_run_summarise(const struct cb_run_opts *o, const char *dir, const char *json_path,
 		     struct json_t *suite);
 int cb_run_vm(const struct cb_run_opts *o);
+/* Requested "cowbench.<knob>=<value>" vs the guest's active policy files. */
+int cb_policy_check(const char *cmdline, const char *cell_dir, char *why, size_t len);
 /* Whether a guest suite's end ("exit 0", "signal 11 ...") fails its cell. */
 bool cb_suite_end_failed(const char *name, const char *end);
 

@@ -117,6 +117,47 @@ static json_t *selftest_totals(const char *cell_dir)
 	return all;
 }
 
+/*
+ * Every "cowbench.<knob>=<value>" the command line asked for must be what
+ * the guest's /sys/kernel/mm/cowbench/<knob> says is active ("[value]"):
+ * a kernel that ignored or rejected a policy did not run that variant.
+ * Returns 0, or -1 with the first mismatch in @why.
+ */
+int cb_policy_check(const char *cmdline, const char *cell_dir, char *why, size_t len)
+{
+	char *copy = strdup(cmdline), *save;
+	int ret = 0;
+
+	for (char *tok = strtok_r(copy, " ", &save); tok && !ret; tok = strtok_r(NULL, " ", &save)) {
+		char knob[64], want[64], *path, *text, *open, *close;
+
+		if (strncmp(tok, "cowbench.", 9) || sscanf(tok + 9, "%63[^=]=%63s", knob, want) != 2)
+			continue;
+		if (!strcmp(knob, "test") || !strcmp(knob, "probe"))
+			continue;	/* the guest init's own switches */
+		path = cb_strdup_printf("%s/guest/policy.%s", cell_dir, knob);
+		text = cb_read_file(path, NULL);
+		open = text ? strchr(text, '[') : NULL;
+		close = open ? strchr(open, ']') : NULL;
+		if (!close) {
+			snprintf(why, len, "policy %s=%s requested, but the kernel has no "
+				 "/sys/kernel/mm/cowbench/%s", knob, want, knob);
+			ret = -1;
+		} else {
+			*close = '\0';
+			if (strcmp(open + 1, want)) {
+				snprintf(why, len, "policy %s=%s requested, %s active", knob, want,
+					 open + 1);
+				ret = -1;
+			}
+		}
+		free(text);
+		free(path);
+	}
+	free(copy);
+	return ret;
+}
+
 /* Boot one cell; returns true when it should count as done. */
 static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const char *accel,
 		     bool icount, struct kernel_entry *k, const struct cb_variant *v,
@@ -170,7 +211,12 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 	else
 		status = "ok";
 	/* A suite that crashed or failed makes the cell fail, with its reason. */
-	char suite_status[160] = "";
+	char suite_status[256] = "", policy[200];
+
+	if (!strcmp(status, "ok") && cb_policy_check(append, cell_dir, policy, sizeof(policy))) {
+		snprintf(suite_status, sizeof(suite_status), "policy-mismatch: %s", policy);
+		status = suite_status;
+	}
 
 	for (size_t i = 0; i < res.console.nr_suites && !strcmp(status, "ok"); i++) {
 		const struct cb_console_suite *cs = &res.console.suites[i];

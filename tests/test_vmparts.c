@@ -19,6 +19,7 @@
 #include "kconfig.h"
 #include "kbuild.h"
 #include "kdef.h"
+#include "run_opts.h"
 #include "testutil.h"
 #include "util.h"
 #include "vm.h"
@@ -342,6 +343,31 @@ static void test_cache_keys(void **state)
 	free(root);
 }
 
+static void test_policy_check(void **state)
+{
+	char *cell = cb_path(tmpdir, "cell");
+	char *guest = cb_path(cell, "guest");
+	char *file = cb_path(guest, "policy.reuse");
+	const char *active = "anon-exclusive [refcount] mapcount\n";
+	char why[256] = "";
+
+	(void)state;
+	cb_mkdir_p(guest);
+	assert_int_equal(cb_write_file_atomic(file, active, strlen(active)), 0);
+	assert_int_equal(cb_policy_check("console=ttyS0 cowbench.reuse=refcount", cell, why,
+					 sizeof(why)), 0);
+	/* No policy asked for, or only the init's own switches: nothing to check. */
+	assert_int_equal(cb_policy_check("console=ttyS0 cowbench.test=hang", cell, why,
+					 sizeof(why)), 0);
+	assert_int_equal(cb_policy_check("cowbench.reuse=mapcount", cell, why, sizeof(why)), -1);
+	assert_string_equal(why, "policy reuse=mapcount requested, refcount active");
+	assert_int_equal(cb_policy_check("cowbench.ro_pin=fail", cell, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "has no /sys/kernel/mm/cowbench/ro_pin"));
+	free(file);
+	free(guest);
+	free(cell);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_ldd_and_job),
 		cmocka_unit_test(test_qemu_argv),
 		cmocka_unit_test(test_cache_keys),
+		cmocka_unit_test(test_policy_check),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
