@@ -329,6 +329,9 @@ int cb_results_check(const struct cb_results *res, bool quick, const char *filte
 /* Events a reader of the summary looks for first; the dataset has them all. */
 static const char *const key_events[] = {
 	"vm.pgfault", "vm.pgreuse", "vm.thp_fault_alloc", "vm.nr_foll_pin_acquired",
+	/* added by the cowbench series (patches/6.12/0002) */
+	"vm.cow_copy", "vm.cow_copy_spurious", "vm.cow_unshare", "vm.cow_reuse_exclusive",
+	"vm.cow_reuse_checked", "vm.fork_copy_pinned",
 };
 
 static void print_time(FILE *out, double ns, const char *item)
