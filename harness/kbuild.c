@@ -517,12 +517,20 @@ static int compile(struct kbuild *b, struct progress *p)
 		if (p->quiet || now - last_report < 15)
 			continue;
 		last_report = now;
+		/*
+		 * The last compile of this kernel is the only estimate we have;
+		 * it may have been incremental, so it is a hint, not a promise.
+		 */
 		if (p->expect_s > 0 && spent < p->expect_s)
-			printf("[build %s]     compiling: %.0f s, about %.0f s left (last build %.0f s)\n",
-			       p->kernel, spent, p->expect_s - spent, p->expect_s);
+			printf("[build %s]     compiling: %.0f s (last compile took %.0f s: "
+			       "about %.0f s left)\n", p->kernel, spent, p->expect_s,
+			       p->expect_s - spent);
+		else if (p->expect_s > 0)
+			printf("[build %s]     compiling: %.0f s (last compile took %.0f s)\n",
+			       p->kernel, spent, p->expect_s);
 		else
-			printf("[build %s]     compiling: %.0f s%s\n", p->kernel, spent,
-			       p->expect_s > 0 ? " (longer than the last build)" : "");
+			printf("[build %s]     compiling: %.0f s (first build of this kernel: "
+			       "about 11-14 min on 2 cores)\n", p->kernel, spent);
 		fflush(stdout);
 	}
 	free(cmd);
