@@ -81,15 +81,19 @@ static int check_suites(const char *list, char *err, size_t errlen)
 	return 0;
 }
 
-static int parse_int(const char *s, int min, int *out)
+/* An integer option >= @min; otherwise -1 with "--opt wants <what>, got '...'". */
+static int int_arg(const char *opt, const char *what, int min, int *out, char *err,
+		   size_t errlen)
 {
 	char *end;
 	long v;
 
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > 10000)
+	v = strtol(optarg, &end, 10);
+	if (errno || *end || end == optarg || v < min || v > 10000) {
+		snprintf(err, errlen, "--%s wants %s, got '%s'", opt, what, optarg);
 		return -1;
+	}
 	*out = (int)v;
 	return 0;
 }
@@ -141,20 +145,15 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 			o->quick = true;
 			break;
 		case OPT_REPS:
-			if (parse_int(optarg, 1, &reps)) {
-				snprintf(err, errlen, "--repetitions wants a count >= 1, got '%s'",
-					 optarg);
+			if (int_arg("repetitions", "a count >= 1", 1, &reps, err, errlen))
 				return -1;
-			}
 			break;
 		case OPT_FILTER:
 			o->filter = optarg;
 			break;
 		case OPT_CPU:
-			if (parse_int(optarg, 0, &o->cpu)) {
-				snprintf(err, errlen, "--cpu wants a CPU number, got '%s'", optarg);
+			if (int_arg("cpu", "a CPU number", 0, &o->cpu, err, errlen))
 				return -1;
-			}
 			break;
 		case OPT_OUT:
 			o->out = optarg;
@@ -181,22 +180,16 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 			o->mode = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_int(optarg, 10, &o->timeout_s)) {
-				snprintf(err, errlen, "--timeout wants seconds >= 10, got '%s'", optarg);
+			if (int_arg("timeout", "seconds >= 10", 10, &o->timeout_s, err, errlen))
 				return -1;
-			}
 			break;
 		case OPT_SMP:
-			if (parse_int(optarg, 1, &o->smp)) {
-				snprintf(err, errlen, "--smp wants a CPU count, got '%s'", optarg);
+			if (int_arg("smp", "a CPU count", 1, &o->smp, err, errlen))
 				return -1;
-			}
 			break;
 		case OPT_MEM:
-			if (parse_int(optarg, 256, &o->mem_mib)) {
-				snprintf(err, errlen, "--mem wants MiB >= 256, got '%s'", optarg);
+			if (int_arg("mem", "MiB >= 256", 256, &o->mem_mib, err, errlen))
 				return -1;
-			}
 			break;
 		case OPT_RESUME:
 			o->resume = optarg;
