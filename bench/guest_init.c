@@ -272,11 +272,21 @@ static void suite_selftests(const struct job *job)
 	say("suite selftests end done");
 }
 
+/* cowbench's own correctness probes (bench/probes.c), TAP like the selftests. */
+static void suite_probes(const struct job *job)
+{
+	char *argv[] = { "/cowbench/cowbench-probes", NULL };
+
+	(void)job;
+	run_program("probes", argv, "probes.tap", "probes.stderr");
+}
+
 static const struct {
 	const char *name;
 	void (*run)(const struct job *job);
 } suites[] = {
 	{ "micro", suite_micro },
+	{ "probes", suite_probes },
 	{ "selftests", suite_selftests },
 };
 
@@ -348,7 +358,7 @@ static const char *const result_files[] = {
 	"guest/thp_enabled", "guest/nohz_full", "guest/vmstat.before", "guest/vmstat.after",
 	"guest/policy.reuse", "guest/policy.ro_pin", "guest/policy.pin_bias",
 	"guest/policy.fork_pinned", "guest/policy.gmem_convert",
-	"micro.json", "micro.console", "micro.stderr",
+	"micro.json", "micro.console", "micro.stderr", "probes.tap", "probes.stderr",
 	"selftest.cow.tap", "selftest.cow.stderr",
 	"selftest.gup_longterm.tap", "selftest.gup_longterm.stderr",
 };

@@ -32,7 +32,7 @@ static const char run_usage[] =
 	"\n"
 	"  --kernel MATRIX     kernels and variants: KERNEL (all its variants) or\n"
 	"                      KERNEL:VARIANT, comma-separated (default: default)\n"
-	"  --suites LIST       micro, selftests (default: micro)\n"
+	"  --suites LIST       micro, probes, selftests (default: micro)\n"
 	"  --accel A           auto (probe-boot KVM, else TCG), kvm, tcg (default auto)\n"
 	"  --mode M            icount: TCG with -icount, the guest clock counts\n"
 	"                      instructions (deterministic); wall: real time;\n"
@@ -54,7 +54,7 @@ static const char run_usage[] =
 	"or input (unknown kernel or variant, patch that does not apply, ...);\n"
 	"130 interrupted (what finished is kept; continue with --resume).\n";
 
-const char *const cb_guest_suites[] = { "micro", "selftests", NULL };
+const char *const cb_guest_suites[] = { "micro", "probes", "selftests", NULL };
 
 static int check_choice(const char *what, const char *value, const char *const *choices,
 			char *err, size_t errlen)
@@ -75,7 +75,7 @@ static int check_suites(const char *list, char *err, size_t errlen)
 		if (check_choice("suite", s, cb_guest_suites, err, errlen)) {
 			size_t n = strlen(err);
 
-			snprintf(err + n, errlen - n, " (known: micro, selftests)");
+			snprintf(err + n, errlen - n, " (known: micro, probes, selftests)");
 			return -1;
 		}
 	return 0;

@@ -63,13 +63,14 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 	char *stage = cb_path(workdir, "stage");
 	char *bench = cb_path(bindir, "cowbench-bench");
 	char *init = cb_path(bindir, "cowbench-guest-init");
+	char *probes = cb_path(bindir, "cowbench-probes");
 	char *libs[64];
 	int nr_libs = 0, ret = -1;
 	char *cmd;
 
-	if (access(bench, X_OK) || access(init, X_OK)) {
-		snprintf(err, errlen, "missing %s or %s: build cowbench first "
-			 "(cmake --build build)", bench, init);
+	if (access(bench, X_OK) || access(init, X_OK) || access(probes, X_OK)) {
+		snprintf(err, errlen, "missing %s, %s or %s: build cowbench first "
+			 "(cmake --build build)", bench, init, probes);
 		goto out;
 	}
 	char *ldd_argv_cmd = cb_strdup_printf("ldd '%s'", bench);
@@ -95,8 +96,9 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 
 	cmd = cb_strdup_printf("rm -rf '%s' && mkdir -p '%s/cowbench/selftests' '%s/proc' "
 			       "'%s/sys' '%s/dev' '%s/tmp' && cp '%s' '%s/init' && "
-			       "cp '%s' '%s/cowbench/'",
-			       stage, stage, stage, stage, stage, stage, init, stage, bench, stage);
+			       "cp '%s' '%s' '%s/cowbench/'",
+			       stage, stage, stage, stage, stage, stage, init, stage, bench, probes,
+			       stage);
 	ret = run(cmd);
 	free(cmd);
 	/* cp -L: the library itself under the name the loader asks for. */
@@ -136,5 +138,6 @@ out:
 	free(stage);
 	free(bench);
 	free(init);
+	free(probes);
 	return ret ? -1 : 0;
 }

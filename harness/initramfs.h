@@ -3,6 +3,7 @@
  * The guest's initramfs: everything a measured run needs, packed from the
  * host's files, so no host I/O happens during a run (icount exactness).
  *   /init                      the static guest init (bench/guest_init.c)
+ *   /cowbench/cowbench-probes  the correctness probes (static)
  *   /cowbench/cowbench-bench   the benchmark runner, plus every shared
  *                              library ldd says it loads, at the same paths
  *   /cowbench/selftests/       the kernel's mm selftests, when built

@@ -92,15 +92,16 @@ bool cb_suite_end_failed(const char *name, const char *end)
 
 /*
  * kselftest's closing "# Totals: pass:N fail:N xfail:N xpass:N skip:N error:N"
- * of each selftest the guest sent back.
+ * of each TAP file the guest sent back: the kernel's selftests and
+ * cowbench's probes.
  */
-static json_t *selftest_totals(const char *cell_dir)
+static json_t *tap_totals(const char *cell_dir)
 {
-	static const char *const tests[] = { "cow", "gup_longterm" };
+	static const char *const tests[] = { "selftest.cow", "selftest.gup_longterm", "probes" };
 	json_t *all = json_object();
 
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		char *path = cb_strdup_printf("%s/selftest.%s.tap", cell_dir, tests[i]);
+		char *path = cb_strdup_printf("%s/%s.tap", cell_dir, tests[i]);
 		char *text = cb_read_file(path, NULL);
 		const char *totals = text ? strstr(text, "# Totals: ") : NULL;
 		int pass, fail, xfail, xpass, skip, error;
@@ -241,7 +242,7 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 					"kernel_bugs", c->nr_bugs, "kernel_warnings", c->nr_warnings,
 					"suite_ends", suites, "files", (json_int_t)frames.nr_files,
 					"timed_out", res.timed_out));
-	json_object_set_new(s, "selftests", selftest_totals(cell_dir));
+	json_object_set_new(s, "tap_totals", tap_totals(cell_dir));
 	if (c->panic[0])
 		json_object_set_new(s, "panic", json_string(c->panic));
 	if (c->first_bug[0])
@@ -320,6 +321,33 @@ static json_t *kernels_json(const struct kernel_entry *ks, size_t n)
 	return o;
 }
 
+/*
+ * Per cell: the TAP totals, and every probe that did not pass with its
+ * reason -- a leak under an unsafe policy is the result, so it is shown,
+ * not hidden in a file.
+ */
+static void print_tap_lines(json_t *cell, const char *dir)
+{
+	json_t *totals = json_object_get(cell, "tap_totals"), *t;
+	const char *name;
+	char *path = cb_path(dir, "probes.tap");
+	char *text = cb_read_file(path, NULL);
+
+	json_object_foreach(totals, name, t)
+		printf("%s %s: pass %lld, fail %lld, skip %lld, error %lld\n",
+		       json_string_value(json_object_get(cell, "variant")), name,
+		       json_integer_value(json_object_get(t, "pass")),
+		       json_integer_value(json_object_get(t, "fail")),
+		       json_integer_value(json_object_get(t, "skip")),
+		       json_integer_value(json_object_get(t, "error")));
+	for (char *save, *line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "not ok ", 7))
+			printf("  probe: %s\n", line);
+	free(text);
+	free(path);
+}
+
 /* Where the results are: per cell, print and check each micro suite. */
 static int summarise_cells(const struct cb_run_opts *o, const char *run_dir, json_t *meta)
 {
@@ -335,8 +363,9 @@ static int summarise_cells(const struct cb_run_opts *o, const char *run_dir, jso
 
 		if (strcmp(status ?: "", "ok"))
 			ret = CB_EXIT_FAIL;
+		printf("\n== %s (%s)\n", cell, status);
+		print_tap_lines(s, dir);
 		if (strstr(o->suites, "micro")) {
-			printf("\n== %s (%s)\n", cell, status);
 			if (access(json_path, R_OK)) {
 				printf("no micro.json: the suite did not finish (see %s/console.log)\n",
 				       dir);

@@ -94,8 +94,8 @@ static void check_row(const struct cb_case *c, const struct cb_params *p, void *
 static void test_quick_suite_in_the_default_kernel(void **state)
 {
 	char *out = cb_path(tmpdir, "quick"), *log = cb_path(tmpdir, "quick.log");
-	char *args = cb_strdup_printf("run --quick --kernel default --suites micro,selftests "
-				      "--out '%s'", out);
+	char *args = cb_strdup_printf("run --quick --kernel default:default "
+				      "--suites micro,probes,selftests --out '%s'", out);
 	char *dir, *cdir, *text;
 	json_t *meta, *c, *bench;
 
@@ -146,6 +146,14 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 	text = file_text(cdir, "selftest.gup_longterm.tap");
 	assert_non_null(strstr(text, "TAP version"));
 	free(text);
+
+	/* The upstream policy does not leak through vmsplice (CVE-2020-29374). */
+	text = file_text(cdir, "probes.tap");
+	assert_non_null(strstr(text, "ok 1 CVE-2020-29374"));
+	assert_null(strstr(text, "not ok"));
+	free(text);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		json_object_get(c, "tap_totals"), "probes"), "pass")), 1);
 
 	json_decref(bench);
 	json_decref(meta);

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowbench-probes: correctness probes of the COW/GUP policies, in the
+ * kselftest TAP format (so a run stores and totals them like the kernel's
+ * own selftests).  A probe observes; it never asserts from a table what a
+ * policy is supposed to do.  Exit status: 0 all safe, 1 a probe saw a leak.
+ *
+ * CVE-2020-29374 (vmsplice): the parent fills a page and forks; the child
+ * vmsplice()s the page into a pipe and unmaps it; the parent writes a secret
+ * into its page; the child reads the pipe.  If the write fault reused the
+ * page in place (mapped once, but still referenced by the pipe), the secret
+ * comes out of the pipe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGE 4096
+static const char secret[] = "cowbench-secret: the parent wrote this after fork";
+
+enum verdict { SAFE, LEAKED, BROKEN };
+
+static int wait_byte(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+static int send_byte(int fd)
+{
+	return write(fd, "x", 1) == 1 ? 0 : -1;
+}
+
+/* The child's side; returns its verdict as an exit code. */
+static int vmsplice_child(char *page, int to_parent, int from_parent)
+{
+	struct iovec iov = { .iov_base = page, .iov_len = PAGE };
+	char buf[PAGE];
+	int pipefd[2];
+
+	if (pipe(pipefd) || vmsplice(pipefd[1], &iov, 1, 0) != PAGE)
+		return BROKEN;
+	if (munmap(page, PAGE) || send_byte(to_parent) || wait_byte(from_parent))
+		return BROKEN;
+	if (read(pipefd[0], buf, PAGE) != PAGE)
+		return BROKEN;
+	return memmem(buf, PAGE, secret, sizeof(secret) - 1) ? LEAKED : SAFE;
+}
+
+static enum verdict probe_cve_2020_29374(char *detail, size_t len)
+{
+	int up[2], down[2], status;
+	char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+
+	if (page == MAP_FAILED || pipe(up) || pipe(down)) {
+		snprintf(detail, len, "setup: %s", strerror(errno));
+		return BROKEN;
+	}
+	memset(page, 'A', PAGE);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(detail, len, "fork: %s", strerror(errno));
+		return BROKEN;
+	}
+	if (pid == 0)
+		_exit(vmsplice_child(page, up[1], down[0]));
+	if (wait_byte(up[0])) {
+		snprintf(detail, len, "child did not get to vmsplice");
+		waitpid(pid, &status, 0);
+		return BROKEN;
+	}
+	/* The write fault: reuse in place or copy? */
+	memcpy(page, secret, sizeof(secret));
+	send_byte(down[1]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+		snprintf(detail, len, "child did not exit normally");
+		return BROKEN;
+	}
+	switch (WEXITSTATUS(status)) {
+	case SAFE:
+		snprintf(detail, len, "the pipe still holds the page as it was at fork");
+		return SAFE;
+	case LEAKED:
+		snprintf(detail, len, "the parent's write after fork came out of the "
+			 "child's pipe");
+		return LEAKED;
+	default:
+		snprintf(detail, len, "child setup failed");
+		return BROKEN;
+	}
+}
+
+static const struct {
+	const char *name;
+	enum verdict (*run)(char *detail, size_t len);
+} probes[] = {
+	{ "CVE-2020-29374 vmsplice after fork", probe_cve_2020_29374 },
+};
+
+int main(void)
+{
+	int pass = 0, fail = 0, error = 0;
+	size_t n = sizeof(probes) / sizeof(probes[0]);
+
+	printf("TAP version 13\n1..%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		char detail[160] = "";
+		enum verdict v = probes[i].run(detail, sizeof(detail));
+
+		fflush(stdout);
+		if (v == SAFE)
+			pass++;
+		else if (v == LEAKED)
+			fail++;
+		else
+			error++;
+		printf("%s %zu %s: %s: %s\n", v == SAFE ? "ok" : "not ok", i + 1, probes[i].name,
+		       v == SAFE ? "safe" : v == LEAKED ? "LEAKED" : "error", detail);
+	}
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:%d\n", pass, fail, error);
+	return fail || error ? 1 : 0;
+}
