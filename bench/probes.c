@@ -10,21 +10,33 @@
  * into its page; the child reads the pipe.  If the write fault reused the
  * page in place (mapped once, but still referenced by the pipe), the secret
  * comes out of the pipe.
+ *
+ * R/O pin coherency: fork while a child keeps the page mapped, take a
+ * long-term read-only pin of the (shared) page in the parent (gup_test's
+ * PIN_LONGTERM_TEST_*), let the child exit, then write to the page.  If the
+ * write fault copied the page instead of reusing it, the pin holds a page
+ * the process no longer maps: what the pin reads is not what was written.
+ * (Pinning first and forking after is no test: fork copies pinned pages
+ * for the child and leaves the parent's writable.)
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gup_test.h"
+
 #define PAGE 4096
 static const char secret[] = "cowbench-secret: the parent wrote this after fork";
 
-enum verdict { SAFE, LEAKED, BROKEN };
+enum verdict { SAFE, LEAKED, BROKEN, SKIPPED };
 
 static int wait_byte(int fd)
 {
@@ -99,16 +111,90 @@ static enum verdict probe_cve_2020_29374(char *detail, size_t len)
 	}
 }
 
+static enum verdict probe_ro_pin_after_fork(char *detail, size_t len)
+{
+	int fd = open(GUP_TEST_PATH, O_RDWR);
+	char *page, *pinned;
+	struct pin_longterm_test pin = { .size = PAGE, .flags = 0 /* read-only */ };
+	uint64_t into;
+	enum verdict v = BROKEN;
+	int status, hold[2];
+	pid_t pid;
+
+	if (fd < 0) {
+		snprintf(detail, len, "no %s (CONFIG_GUP_TEST, debugfs, root)", GUP_TEST_PATH);
+		return SKIPPED;
+	}
+	page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pinned = malloc(PAGE);
+	if (page == MAP_FAILED || !pinned) {
+		snprintf(detail, len, "setup: %s", strerror(errno));
+		close(fd);
+		return BROKEN;
+	}
+	memset(page, 'A', PAGE);
+	if (pipe(hold)) {
+		snprintf(detail, len, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(hold[1]);
+		wait_byte(hold[0]);	/* EOF when the parent lets go */
+		_exit(0);
+	}
+	close(hold[0]);
+	if (pid < 0) {
+		snprintf(detail, len, "fork: %s", strerror(errno));
+		goto out;
+	}
+	/* The page is shared with the child: the R/O pin must unshare it. */
+	pin.addr = (uintptr_t)page;
+	if (ioctl(fd, PIN_LONGTERM_TEST_START, &pin)) {
+		snprintf(detail, len, "PIN_LONGTERM_TEST_START: %s", strerror(errno));
+		close(hold[1]);
+		waitpid(pid, &status, 0);
+		goto out;
+	}
+	close(hold[1]);
+	if (waitpid(pid, &status, 0) != pid) {
+		snprintf(detail, len, "waitpid: %s", strerror(errno));
+		goto stop;
+	}
+	memset(page, 'B', PAGE);	/* the write fault: reuse or copy? */
+	into = (uintptr_t)pinned;
+	if (ioctl(fd, PIN_LONGTERM_TEST_READ, &into)) {
+		snprintf(detail, len, "PIN_LONGTERM_TEST_READ: %s", strerror(errno));
+		goto stop;
+	}
+	if (pinned[0] == 'B') {
+		snprintf(detail, len, "the pinned page is the page the process wrote");
+		v = SAFE;
+	} else {
+		snprintf(detail, len, "the pin still reads '%c' after the process wrote 'B': "
+			 "the write fault replaced the pinned page", pinned[0]);
+		v = LEAKED;
+	}
+stop:
+	ioctl(fd, PIN_LONGTERM_TEST_STOP);
+out:
+	free(pinned);
+	munmap(page, PAGE);
+	close(fd);
+	return v;
+}
+
 static const struct {
 	const char *name;
 	enum verdict (*run)(char *detail, size_t len);
 } probes[] = {
 	{ "CVE-2020-29374 vmsplice after fork", probe_cve_2020_29374 },
+	{ "R/O long-term pin coherent after fork and write", probe_ro_pin_after_fork },
 };
 
 int main(void)
 {
-	int pass = 0, fail = 0, error = 0;
+	int pass = 0, fail = 0, error = 0, skip = 0;
 	size_t n = sizeof(probes) / sizeof(probes[0]);
 
 	printf("TAP version 13\n1..%zu\n", n);
@@ -117,6 +203,11 @@ int main(void)
 		enum verdict v = probes[i].run(detail, sizeof(detail));
 
 		fflush(stdout);
+		if (v == SKIPPED) {
+			skip++;
+			printf("ok %zu %s # SKIP %s\n", i + 1, probes[i].name, detail);
+			continue;
+		}
 		if (v == SAFE)
 			pass++;
 		else if (v == LEAKED)
@@ -124,8 +215,9 @@ int main(void)
 		else
 			error++;
 		printf("%s %zu %s: %s: %s\n", v == SAFE ? "ok" : "not ok", i + 1, probes[i].name,
-		       v == SAFE ? "safe" : v == LEAKED ? "LEAKED" : "error", detail);
+		       v == SAFE ? "safe" : v == LEAKED ? "UNSAFE" : "error", detail);
 	}
-	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:%d\n", pass, fail, error);
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:%d\n", pass, fail, skip,
+	       error);
 	return fail || error ? 1 : 0;
 }
