@@ -49,37 +49,12 @@ void cb_sha256_hex(const void *data, size_t len, char out[65])
 	out[64] = '\0';
 }
 
-/* 'it''s' style quoting for the few commands that need a shell pipeline. */
-static char *shq(const char *s)
-{
-	size_t n = 2;
-
-	for (const char *p = s; *p; p++)
-		n += *p == '\'' ? 4 : 1;
-	char *out = malloc(n + 1), *o = out;
-
-	if (!out)
-		abort();
-	*o++ = '\'';
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o++ = '\'';
-	*o = '\0';
-	return out;
-}
-
 /* Run a shell command, output appended to @log.  Returns the exit code. */
 static int sh(const char *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int sh(const char *log, const char *fmt, ...)
 {
 	va_list ap;
-	char *cmd, *full, *qlog = shq(log);
+	char *cmd, *full, *qlog = cb_shell_quote(log);
 	int status;
 
 	va_start(ap, fmt);
@@ -122,7 +97,7 @@ int cb_kbuild_source_id(const struct cb_kdef *k, char *id, size_t len, char *err
 	if (starts_with(k->source, "debian:")) {
 		const char *pkg = k->source + 7;
 		char *tarball = cb_strdup_printf(DEBIAN_SRC_DIR "/%s.tar.xz", pkg);
-		char *qpkg = shq(pkg);
+		char *qpkg = cb_shell_quote(pkg);
 		char *version;
 
 		if (access(tarball, R_OK)) {
@@ -150,8 +125,8 @@ int cb_kbuild_source_id(const struct cb_kdef *k, char *id, size_t len, char *err
 			return -1;
 		}
 		*at = '\0';
-		qrepo = shq(repo);
-		qref = shq(at + 1);
+		qrepo = cb_shell_quote(repo);
+		qref = cb_shell_quote(at + 1);
 		sha = sh_output("git -C %s rev-parse --verify %s^{commit}", qrepo, qref);
 		free(qrepo);
 		free(qref);
@@ -280,19 +255,11 @@ struct progress {
 	double expect_s;	/* last build's compile time, 0 unknown */
 };
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void stage(struct progress *p, const char *name)
 {
 	p->stage++;
 	p->stage_name = name;
-	p->stage_start = now_s();
+	p->stage_start = cb_now_s();
 	if (!p->quiet)
 		printf("[build %s] %d/%d %s (%.0f s so far)\n", p->kernel, p->stage, p->nr_stages,
 		       name, p->stage_start - p->start);
@@ -335,13 +302,13 @@ static int prepare_tree(struct kbuild *b)
 		return 0;
 	}
 	free(have);
-	char *tmp = cb_strdup_printf("%s.tmp", b->tree), *qtmp = shq(tmp);
+	char *tmp = cb_strdup_printf("%s.tmp", b->tree), *qtmp = cb_shell_quote(tmp);
 	const char *src = b->k->source;
 
 	sh(b->log, "rm -rf %s %s && mkdir -p %s", qtmp, b->qtree, qtmp);
 	if (starts_with(src, "debian:")) {
 		char *tarball = cb_strdup_printf(DEBIAN_SRC_DIR "/%s.tar.xz", src + 7);
-		char *qtar = shq(tarball);
+		char *qtar = cb_shell_quote(tarball);
 
 		ret = sh(b->log, "tar -xJf %s -C %s --strip-components=1", qtar, qtmp);
 		free(qtar);
@@ -352,7 +319,7 @@ static int prepare_tree(struct kbuild *b)
 		snprintf(repo, sizeof(repo), "%s", src + 4);
 		at = strrchr(repo, '@');
 		*at = '\0';
-		qrepo = shq(repo);
+		qrepo = cb_shell_quote(repo);
 		ret = sh(b->log, "git -C %s archive --format=tar %s | tar -x -C %s", qrepo,
 			 b->a->source_id + 4, qtmp);
 		free(qrepo);
@@ -390,7 +357,7 @@ static int apply_series(struct kbuild *b)
 	if (cb_series_read(b->k->series, &patches, &nr, b->err, b->errlen))
 		return CB_EXIT_USAGE;
 	for (size_t i = 0; i < nr && !ret; i++) {
-		char *qp = shq(patches[i]);
+		char *qp = cb_shell_quote(patches[i]);
 
 		if (sh(b->log, "git -C %s apply --whitespace=nowarn %s", b->qtree, qp)) {
 			char *why = sh_output("git -C %s apply --check %s 2>&1 | head -n 2 | "
@@ -412,7 +379,7 @@ static int configure(struct kbuild *b)
 	int ret, bad = 0;
 
 	for (size_t i = 0; i < b->k->nr_configs; i++) {
-		char *q = shq(b->k->configs[i]), *next;
+		char *q = cb_shell_quote(b->k->configs[i]), *next;
 
 		if (access(b->k->configs[i], R_OK)) {
 			free(q);
@@ -489,20 +456,20 @@ static void save_compile_s(const char *kernel, double s)
 static int compile(struct kbuild *b, struct progress *p)
 {
 	char *ccache_dir = cb_path(cb_cache_root(), "ccache");
-	char *qcc = shq(ccache_dir), *qroot = shq(cb_cache_root());
+	char *qcc = cb_shell_quote(ccache_dir), *qroot = cb_shell_quote(cb_cache_root());
 	char *cmd = cb_strdup_printf(
 		"cd %s && CCACHE_DIR=%s CCACHE_BASEDIR=%s KBUILD_BUILD_TIMESTAMP=cowbench "
 		"KBUILD_BUILD_USER=cowbench KBUILD_BUILD_HOST=cowbench "
 		"make O=%s -j%d CC='ccache gcc' HOSTCC='ccache gcc' bzImage",
 		b->qtree, qcc, qroot, b->qobj, b->jobs);
-	double last_report = now_s();
+	double last_report = cb_now_s();
 	pid_t pid;
 	int status;
 
 	cb_mkdir_p(ccache_dir);
 	pid = fork();
 	if (pid == 0) {
-		char *qlog = shq(b->log);
+		char *qlog = cb_shell_quote(b->log);
 		char *full = cb_strdup_printf("( %s ) >>%s 2>&1 </dev/null", cmd, qlog);
 
 		execl("/bin/sh", "sh", "-c", full, (char *)NULL);
@@ -512,7 +479,7 @@ static int compile(struct kbuild *b, struct progress *p)
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
-		double now = now_s(), spent = now - p->stage_start;
+		double now = cb_now_s(), spent = now - p->stage_start;
 
 		if (p->quiet || now - last_report < 15)
 			continue;
@@ -545,7 +512,7 @@ static int compile(struct kbuild *b, struct progress *p)
 		free(tail);
 		return ret;
 	}
-	save_compile_s(b->k->name, now_s() - p->stage_start);
+	save_compile_s(b->k->name, cb_now_s() - p->stage_start);
 	return 0;
 }
 
@@ -557,7 +524,7 @@ static int compile(struct kbuild *b, struct progress *p)
 static int build_selftests(struct kbuild *b, const char *outdir)
 {
 	static const char *const tests[] = { "cow", "gup_longterm" };
-	char *qout = shq(outdir);
+	char *qout = cb_shell_quote(outdir);
 	int ret;
 
 	ret = sh(b->log, "make -C %s O=%s headers_install && mkdir -p %s", b->qtree, b->qobj, qout);
@@ -580,8 +547,8 @@ static int build_selftests(struct kbuild *b, const char *outdir)
 
 static int store(struct kbuild *b, double build_s)
 {
-	char *qdir = shq(b->a->dir), *tmp = cb_strdup_printf("%s.tmp", b->a->dir);
-	char *qtmp = shq(tmp), *meta_path = cb_path(tmp, "build.json");
+	char *qdir = cb_shell_quote(b->a->dir), *tmp = cb_strdup_printf("%s.tmp", b->a->dir);
+	char *qtmp = cb_shell_quote(tmp), *meta_path = cb_path(tmp, "build.json");
 	json_t *meta;
 	int ret;
 
@@ -624,7 +591,7 @@ int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
 		a->cached = true;
 		return 0;
 	}
-	p.start = now_s();
+	p.start = cb_now_s();
 	p.expect_s = last_compile_s(k->name);
 	b.jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	/*
@@ -639,8 +606,8 @@ int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
 	b.tree = cb_strdup_printf("%s/trees/%.16s", cb_cache_root(), source_hash);
 	b.obj = cb_strdup_printf("%s/objs/%s", cb_cache_root(), k->name);
 	b.log = cb_strdup_printf("%s/objs/%s.log", cb_cache_root(), k->name);
-	b.qtree = shq(b.tree);
-	b.qobj = shq(b.obj);
+	b.qtree = cb_shell_quote(b.tree);
+	b.qobj = cb_shell_quote(b.obj);
 	char *trees = cb_path(cb_cache_root(), "trees");
 
 	cb_mkdir_p(trees);
@@ -675,7 +642,7 @@ int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
 	}
 	if (!ret) {
 		stage(&p, "selftests + store");
-		a->build_s = now_s() - p.start;
+		a->build_s = cb_now_s() - p.start;
 		ret = store(&b, a->build_s);
 	}
 	if (lock >= 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void *check_alloc(void *p)
@@ -174,6 +175,54 @@ static void on_sigint(int sig)
 	got_sigint = 1;
 }
 
+void cb_sigint_catch(struct sigaction *old)
+{
+	struct sigaction sa = { .sa_handler = on_sigint };
+
+	got_sigint = 0;
+	sigaction(SIGINT, &sa, old);
+}
+
+bool cb_sigint_seen(void)
+{
+	return got_sigint;
+}
+
+void cb_sigint_restore(const struct sigaction *old)
+{
+	sigaction(SIGINT, old, NULL);
+}
+
+double cb_now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+char *cb_shell_quote(const char *s)
+{
+	size_t n = 2;
+
+	for (const char *p = s; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	char *out = check_alloc(malloc(n + 1)), *o = out;
+
+	*o++ = '\'';
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
 /* Copy the child's stdout to its log, and to the terminal cut to width. */
 static void tee_lines(int from, FILE *log, int tty_width)
 {
@@ -204,7 +253,7 @@ static void tee_lines(int from, FILE *log, int tty_width)
 int cb_spawn_logged(char *const argv[], const char *stdout_path,
 		    const char *stderr_path, int tty_width, bool *interrupted)
 {
-	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	struct sigaction old;
 	FILE *log = fopen(stdout_path, "w");
 	int err_fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	int fds[2], status = -1;
@@ -217,8 +266,7 @@ int cb_spawn_logged(char *const argv[], const char *stdout_path,
 			close(err_fd);
 		return -1;
 	}
-	got_sigint = 0;
-	sigaction(SIGINT, &sa, &old);
+	cb_sigint_catch(&old);
 	pid = fork();
 	if (pid == 0) {
 		sigaction(SIGINT, &old, NULL);
@@ -237,8 +285,8 @@ int cb_spawn_logged(char *const argv[], const char *stdout_path,
 	}
 	close(fds[0]);
 	fclose(log);
-	sigaction(SIGINT, &old, NULL);
-	*interrupted = got_sigint;
+	cb_sigint_restore(&old);
+	*interrupted = cb_sigint_seen();
 	return pid < 0 ? -1 : status;
 }
 

@@ -3,6 +3,7 @@
 #define CB_UTIL_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 
 /* malloc'd "a/b"; aborts on out of memory (a CLI has nothing better to do). */
@@ -26,6 +27,18 @@ char *cb_command_line_output(char *const argv[]);
  */
 int cb_spawn_logged(char *const argv[], const char *stdout_path,
 		    const char *stderr_path, int tty_width, bool *interrupted);
+/* CLOCK_MONOTONIC in seconds. */
+double cb_now_s(void);
+/*
+ * Catch SIGINT instead of dying of it, for as long as a child runs: the
+ * caller stops the child and keeps what was measured.  cb_sigint_seen()
+ * says whether it came; cb_sigint_restore() puts back the old action.
+ */
+void cb_sigint_catch(struct sigaction *old);
+bool cb_sigint_seen(void);
+void cb_sigint_restore(const struct sigaction *old);
+/* @s single-quoted for /bin/sh ('it'\''s'); malloc'd. */
+char *cb_shell_quote(const char *s);
 /* "exit 0", "exit 3", "killed by signal 11 (Segmentation fault)" */
 void cb_describe_status(int status, char *buf, size_t len);
 

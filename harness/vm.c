@@ -71,22 +71,6 @@ char *cb_vm_qemu_version(const char *qemu)
 	return cb_command_line_output(argv);
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static volatile sig_atomic_t got_sigint;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	got_sigint = 1;
-}
-
 /* Console text so far, for line checks as it streams in. */
 struct console_buf {
 	char *text;
@@ -131,7 +115,7 @@ static int buf_scan_new_lines(struct console_buf *b, int *seen_up)
 int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
 {
 	char *argv[48];
-	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	struct sigaction old;
 	struct console_buf buf = { 0 };
 	int fds[2], seen_up = 0;
 	double start, deadline, panic_at = 0;
@@ -148,15 +132,14 @@ int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
 			fclose(log);
 		return -1;
 	}
-	got_sigint = 0;
-	sigaction(SIGINT, &sa, &old);
-	start = now_s();
+	cb_sigint_catch(&old);
+	start = cb_now_s();
 	deadline = start + cfg->timeout_s;
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 
-		sigaction(SIGINT, &old, NULL);
+		cb_sigint_restore(&old);
 		/* Our own process group: Ctrl-C reaches us, and we stop QEMU. */
 		setpgid(0, 0);
 		dup2(null, 0);
@@ -170,16 +153,16 @@ int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
 	if (pid < 0) {
 		close(fds[0]);
 		fclose(log);
-		sigaction(SIGINT, &old, NULL);
+		cb_sigint_restore(&old);
 		return -1;
 	}
 	for (;;) {
 		struct pollfd p = { .fd = fds[0], .events = POLLIN };
-		double now = now_s(), until = panic_at ? panic_at + PANIC_GRACE_S : deadline;
+		double now = cb_now_s(), until = panic_at ? panic_at + PANIC_GRACE_S : deadline;
 		char chunk[4096];
 		ssize_t n;
 
-		if (got_sigint) {
+		if (cb_sigint_seen()) {
 			res->interrupted = true;
 			break;
 		}
@@ -204,9 +187,9 @@ int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
 		int what = buf_scan_new_lines(&buf, &seen_up);
 
 		if (what == 1)
-			res->up_s = now_s() - start;
+			res->up_s = cb_now_s() - start;
 		if (what == 2 && !panic_at)
-			panic_at = now_s();
+			panic_at = cb_now_s();
 	}
 	if (res->interrupted || res->timed_out || panic_at)
 		kill(pid, SIGKILL);
@@ -214,8 +197,8 @@ int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
 		;
 	close(fds[0]);
 	fclose(log);
-	sigaction(SIGINT, &old, NULL);
-	res->wall_s = now_s() - start;
+	cb_sigint_restore(&old);
+	res->wall_s = cb_now_s() - start;
 	cb_console_scan(buf.text ? buf.text : "", &res->console);
 	free(buf.text);
 	for (int i = 0; argv[i]; i++)

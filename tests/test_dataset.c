@@ -102,6 +102,22 @@ static void test_sysinfo_helpers(void **state)
 	assert_null(cb_cpuinfo_field(cpuinfo, "flags"));
 }
 
+static void test_shell_quote(void **state)
+{
+	char *q = cb_shell_quote("it's a /path");
+	char *argv[] = { "sh", "-c", NULL, NULL };
+	char *back;
+
+	(void)state;
+	assert_string_equal(q, "'it'\\''s a /path'");
+	argv[2] = cb_strdup_printf("printf '%%s' %s", q);
+	back = cb_command_line_output(argv);
+	assert_string_equal(back, "it's a /path");	/* the shell agrees */
+	free(back);
+	free(argv[2]);
+	free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_meta_round_trip),
 		cmocka_unit_test(test_read_meta_errors_name_the_file),
 		cmocka_unit_test(test_sysinfo_helpers),
+		cmocka_unit_test(test_shell_quote),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
