@@ -64,6 +64,7 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 	char *bench = cb_path(bindir, "cowbench-bench");
 	char *init = cb_path(bindir, "cowbench-guest-init");
 	char *probes = cb_path(bindir, "cowbench-probes");
+	char *qbench = NULL, *qinit = NULL, *qprobes = NULL, *qstage = NULL;
 	char *libs[64];
 	int nr_libs = 0, ret = -1;
 	char *cmd;
@@ -73,7 +74,11 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 			 "(cmake --build build)", bench, init, probes);
 		goto out;
 	}
-	char *ldd_argv_cmd = cb_strdup_printf("ldd '%s'", bench);
+	qbench = cb_shell_quote(bench);
+	qinit = cb_shell_quote(init);
+	qprobes = cb_shell_quote(probes);
+	qstage = cb_shell_quote(stage);
+	char *ldd_argv_cmd = cb_strdup_printf("ldd %s", qbench);
 	FILE *p = popen(ldd_argv_cmd, "r");
 	char text[8192];
 	size_t used = 0;
@@ -94,25 +99,34 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 		goto out;
 	}
 
-	cmd = cb_strdup_printf("rm -rf '%s' && mkdir -p '%s/cowbench/selftests' '%s/proc' "
-			       "'%s/sys' '%s/dev' '%s/tmp' && cp '%s' '%s/init' && "
-			       "cp '%s' '%s' '%s/cowbench/'",
-			       stage, stage, stage, stage, stage, stage, init, stage, bench, probes,
-			       stage);
+	/* Every path goes through cb_shell_quote(): --out may hold anything. */
+	cmd = cb_strdup_printf("rm -rf %s && mkdir -p %s && cd %s && "
+			       "mkdir -p cowbench/selftests proc sys dev tmp && cp %s init && "
+			       "cp %s %s cowbench/", qstage, qstage, qstage, qinit, qbench,
+			       qprobes);
 	ret = run(cmd);
 	free(cmd);
 	/* cp -L: the library itself under the name the loader asks for. */
 	for (int i = 0; i < nr_libs && !ret; i++) {
-		cmd = cb_strdup_printf("mkdir -p \"$(dirname '%s%s')\" && cp -L '%s' '%s%s'",
-				       stage, libs[i], libs[i], stage, libs[i]);
+		char *dst = cb_strdup_printf("%s%s", stage, libs[i]);
+		char *qdst = cb_shell_quote(dst), *qlib = cb_shell_quote(libs[i]);
+
+		cmd = cb_strdup_printf("mkdir -p \"$(dirname %s)\" && cp -L %s %s", qdst, qlib,
+				       qdst);
 		ret = run(cmd);
 		free(cmd);
+		free(qlib);
+		free(qdst);
+		free(dst);
 	}
 	if (!ret && selftests_dir && !access(selftests_dir, R_OK)) {
-		cmd = cb_strdup_printf("cp '%s'/* '%s/cowbench/selftests/' 2>/dev/null || true",
-				       selftests_dir, stage);
+		char *qsel = cb_shell_quote(selftests_dir);
+
+		cmd = cb_strdup_printf("cp %s/* %s/cowbench/selftests/ 2>/dev/null || true", qsel,
+				       qstage);
 		ret = run(cmd);
 		free(cmd);
+		free(qsel);
 	}
 	if (!ret) {
 		char *job_path = cb_strdup_printf("%s/cowbench/job", stage);
@@ -124,9 +138,12 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 	}
 	if (!ret) {
 		/* Sorted names and fixed times: the same inputs give the same bytes. */
-		cmd = cb_strdup_printf("cd '%s' && find . -mindepth 1 | LC_ALL=C sort | "
-				       "cpio --quiet -o -H newc --reproducible -R 0:0 > '%s'",
-				       stage, out);
+		char *qout = cb_shell_quote(out);
+
+		cmd = cb_strdup_printf("cd %s && find . -mindepth 1 | LC_ALL=C sort | "
+				       "cpio --quiet -o -H newc --reproducible -R 0:0 > %s",
+				       qstage, qout);
+		free(qout);
 		ret = run(cmd);
 		free(cmd);
 	}
@@ -139,5 +156,9 @@ out:
 	free(bench);
 	free(init);
 	free(probes);
+	free(qbench);
+	free(qinit);
+	free(qprobes);
+	free(qstage);
 	return ret ? -1 : 0;
 }
