@@ -32,18 +32,6 @@ static int run_cowbench(const char *out, const char *args)
 	return ret;
 }
 
-static json_t *load_json(const char *dir, const char *file)
-{
-	char *path = cb_path(dir, file);
-	json_error_t err;
-	json_t *j = json_load_file(path, 0, &err);
-
-	if (!j)
-		fail_msg("%s: %s", path, err.text);
-	free(path);
-	return j;
-}
-
 struct expect {
 	json_t *rows;	/* name -> row */
 	int checked, measured, skipped;

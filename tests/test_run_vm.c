@@ -105,8 +105,7 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 		fail_msg("cowbench run failed");
 	}
 	dir = only_dataset(out);
-	meta = json_load_file(cb_path(dir, "meta.json"), 0, NULL);
-	assert_non_null(meta);
+	meta = load_json(dir, "meta.json");
 	/* No usable KVM here: deterministic mode. */
 	if (strcmp(str(meta, "mode"), "icount") && strcmp(str(meta, "mode"), "kvm"))
 		fail_msg("mode %s", str(meta, "mode"));
@@ -124,10 +123,7 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 	free(text);
 
 	/* Every quick benchmark ran or says why not; gup_test is built in. */
-	char *json_path = cb_path(cdir, "micro.json");
-
-	bench = json_load_file(json_path, 0, NULL);
-	assert_non_null(bench);
+	bench = load_json(cdir, "micro.json");
 	cb_for_each_benchmark(1, check_row, json_object_get(bench, "benchmarks"));
 	size_t i;
 	json_t *run;
@@ -162,7 +158,6 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 
 	json_decref(bench);
 	json_decref(meta);
-	free(json_path);
 	free(cdir);
 	free(dir);
 	free(args);
@@ -182,8 +177,7 @@ static void test_failure_drills(void **state)
 	/* A panic, a hang and a crash are failures: exit 1, everything kept. */
 	assert_int_equal(cowbench(NULL, args, log), 1);
 	dir = only_dataset(out);
-	meta = json_load_file(cb_path(dir, "meta.json"), 0, NULL);
-	assert_non_null(meta);
+	meta = load_json(dir, "meta.json");
 
 	assert_string_equal(str(cell(meta, "testing.ok"), "status"), "ok");
 

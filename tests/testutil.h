@@ -8,6 +8,7 @@
 #define CB_TESTUTIL_H
 
 #include <dirent.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -56,6 +57,19 @@ static inline char *only_dataset(const char *parent)
 	closedir(d);
 	assert_non_null(found);
 	return found;
+}
+
+/* <dir>/<file> as JSON; fails the test naming the file. */
+static inline json_t *load_json(const char *dir, const char *file)
+{
+	char *path = cb_path(dir, file);
+	json_error_t err;
+	json_t *j = json_load_file(path, 0, &err);
+
+	if (!j)
+		fail_msg("%s: %s", path, err.text);
+	free(path);
+	return j;
 }
 
 #endif
