@@ -28,6 +28,7 @@ enum cb_thp { CB_THP_OFF, CB_THP_ON, CB_THP_NR };
 struct cb_params {
 	size_t size;		/* bytes of memory the case works on */
 	enum cb_thp thp;	/* THP off: MADV_NOHUGEPAGE; on: MADV_HUGEPAGE */
+	uint64_t arg;		/* the case's own parameter (cb_case.arg) */
 };
 
 /* Runner-owned measurement state.  Cases only pass it around. */
@@ -49,6 +50,8 @@ struct cb_case {
 	/* One measured iteration: must call begin/end exactly once. */
 	int (*iteration)(struct cb_ctx *ctx, void *priv);
 	void (*teardown)(void *priv);
+	/* A parameter rows of one table differ by (a rate): cb_params.arg. */
+	uint64_t arg;
 };
 
 struct cb_family {
@@ -129,6 +132,12 @@ int cb_child_hold(struct cb_ctx *ctx, struct cb_child *child);
 int cb_child_release(struct cb_ctx *ctx, struct cb_child *child);
 /* Reap a child, failing the case if it did not exit 0. */
 int cb_child_wait(struct cb_ctx *ctx, int pid);
+/*
+ * fork() a child that exits at once, and reap it.  fork() write-protected
+ * the parent's PTEs and cleared PageAnonExclusive; once the child is gone
+ * the parent's next write fault goes through the reuse decision.
+ */
+int cb_fork_and_reap(struct cb_ctx *ctx);
 
 /*
  * Extra page references held by pipes: vmsplice() every page of a range into

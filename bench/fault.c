@@ -119,26 +119,11 @@ static int fault_cow_child(struct cb_ctx *ctx, void *priv)
 	return cb_child_wait(ctx, pid) ? -1 : ret;
 }
 
-/*
- * fork() write-protected the parent's PTEs and cleared PageAnonExclusive;
- * once the child is gone the parent's write fault may reuse the page.
- */
-static int fork_and_reap(struct cb_ctx *ctx)
-{
-	int pid = fork();
-
-	if (pid < 0)
-		return cb_fail(ctx, "fork: %s", strerror(errno));
-	if (pid == 0)
-		_exit(0);
-	return cb_child_wait(ctx, pid);
-}
-
 static int fault_reuse(struct cb_ctx *ctx, void *priv)
 {
 	struct fault *f = priv;
 
-	if (fork_and_reap(ctx))
+	if (cb_fork_and_reap(ctx))
 		return -1;
 	measured_touch(ctx, f);
 	return 0;
@@ -155,7 +140,7 @@ static int fault_reuse_extra_ref(struct cb_ctx *ctx, void *priv)
 	struct fault *f = priv;
 
 	cb_pipes_close(&f->pipes);
-	if (fork_and_reap(ctx) ||
+	if (cb_fork_and_reap(ctx) ||
 	    cb_pipes_vmsplice(ctx, &f->pipes, f->mem, f->p.size))
 		return -1;
 	measured_touch(ctx, f);

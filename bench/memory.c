@@ -107,6 +107,17 @@ int cb_child_wait(struct cb_ctx *ctx, int pid)
 	return 0;
 }
 
+int cb_fork_and_reap(struct cb_ctx *ctx)
+{
+	int pid = fork();
+
+	if (pid < 0)
+		return cb_fail(ctx, "fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(0);
+	return cb_child_wait(ctx, pid);
+}
+
 int cb_child_hold(struct cb_ctx *ctx, struct cb_child *child)
 {
 	int fds[2];

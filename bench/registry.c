@@ -7,12 +7,14 @@
 extern const struct cb_family cb_family_fault;
 extern const struct cb_family cb_family_fork;
 extern const struct cb_family cb_family_pin;
+extern const struct cb_family cb_family_specref;
 extern const struct cb_family cb_family_overhead;
 
 const struct cb_family *const cb_families[] = {
 	&cb_family_fault,
 	&cb_family_fork,
 	&cb_family_pin,
+	&cb_family_specref,
 	&cb_family_overhead,
 };
 
@@ -63,7 +65,7 @@ void cb_for_each_benchmark(int quick,
 
 			for (const size_t *size = c->sizes; *size; size++) {
 				for (int thp = 0; thp < CB_THP_NR; thp++) {
-					struct cb_params p = { *size, (enum cb_thp)thp };
+					struct cb_params p = { *size, (enum cb_thp)thp, c->arg };
 
 					if (c->thp_modes & CB_THP_MASK(thp))
 						fn(c, &p, arg);

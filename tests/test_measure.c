@@ -62,7 +62,7 @@ static void test_totals_and_per_item(void **state)
 static void test_region_counts_faults(void **state)
 {
 	struct cb_ctx *ctx = new_ctx();
-	struct cb_params p = { 64 * CB_PAGE_SIZE, CB_THP_OFF };
+	struct cb_params p = { .size = 64 * CB_PAGE_SIZE, .thp = CB_THP_OFF };
 	char *mem = cb_map_anon(ctx, &p);
 	int pgfault = vm_index(ctx, "pgfault");
 
@@ -121,7 +121,7 @@ static void test_skip_and_fail_messages(void **state)
 static void test_child_sample_round_trip(void **state)
 {
 	struct cb_ctx *ctx = new_ctx();
-	struct cb_params p = { 16 * CB_PAGE_SIZE, CB_THP_OFF };
+	struct cb_params p = { .size = 16 * CB_PAGE_SIZE, .thp = CB_THP_OFF };
 	char *mem = cb_map_anon(ctx, &p);
 	int fds[2], status;
 	pid_t pid;
@@ -160,7 +160,7 @@ static void test_child_sample_round_trip(void **state)
 static void test_names_and_sizes(void **state)
 {
 	const struct cb_case c = { .name = "fault/anon" };
-	struct cb_params p = { 2 * CB_MIB, CB_THP_ON };
+	struct cb_params p = { .size = 2 * CB_MIB, .thp = CB_THP_ON };
 	char buf[64];
 
 	(void)state;
