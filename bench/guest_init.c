@@ -94,6 +94,8 @@ static void read_job(struct job *job)
 	fclose(f);
 }
 
+static void save_clock_res(const char *name);
+
 /* Copy a file into the output directory under another name. */
 static void save_file(const char *from, const char *name)
 {
@@ -128,6 +130,9 @@ static void record_kernel(const char *when)
 	save_file("/proc/meminfo", "guest/meminfo");
 	save_file("/sys/kernel/mm/transparent_hugepage/enabled", "guest/thp_enabled");
 	save_file("/sys/devices/system/cpu/nohz_full", "guest/nohz_full");
+	save_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		  "guest/clocksource");
+	save_clock_res("guest/clock_res_ns");
 	/* Policy knobs the cowbench series exports (none on an unpatched kernel). */
 	const char *const knobs[] = { "reuse", "ro_pin", "pin_bias", "fork_pinned",
 				      "gmem_convert" };
@@ -210,6 +215,24 @@ static int write_text(const char *path, const char *text)
 	n = write(fd, text, strlen(text));
 	close(fd);
 	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/*
+ * 1 when high-resolution timers are active, the tick length (4000000 at
+ * HZ=250) when they are not: then hrtimers fire on ticks and nohz_full
+ * cannot stop the tick, which a dataset must be able to show.
+ */
+static void save_clock_res(const char *name)
+{
+	struct timespec res;
+	char path[256], text[32];
+
+	if (clock_getres(CLOCK_MONOTONIC, &res))
+		return;
+	snprintf(path, sizeof(path), OUT_DIR "/%s", name);
+	snprintf(text, sizeof(text), "%lld\n",
+		 (long long)res.tv_sec * 1000000000LL + res.tv_nsec);
+	write_text(path, text);
 }
 
 /*
@@ -355,7 +378,8 @@ static void send_file(int tty, const char *dir, const char *name)
 /* What the host gets back, when it exists: the kernel's record, then suite output. */
 static const char *const result_files[] = {
 	"guest/version", "guest/cmdline", "guest/cpuinfo", "guest/meminfo",
-	"guest/thp_enabled", "guest/nohz_full", "guest/vmstat.before", "guest/vmstat.after",
+	"guest/thp_enabled", "guest/nohz_full", "guest/clocksource", "guest/clock_res_ns",
+	"guest/vmstat.before", "guest/vmstat.after",
 	"guest/policy.reuse", "guest/policy.ro_pin", "guest/policy.pin_bias",
 	"guest/policy.fork_pinned", "guest/policy.gmem_convert",
 	"micro.json", "micro.console", "micro.stderr", "probes.tap", "probes.stderr",

@@ -35,9 +35,14 @@
  * immediate reboot, which -no-reboot turns into QEMU exiting; nohz_full=1
  * makes the benchmark CPU tickless when one task runs there; norandmaps
  * gives every process the same address layout on every boot, so page-table
- * shapes (and instruction counts) do not depend on where mmap landed.
+ * shapes (and instruction counts) do not depend on where mmap landed;
+ * tsc=reliable skips the clocksource watchdog, which otherwise takes the
+ * first second of guest time to validate the TSC: until it has, the kernel
+ * stays in low-resolution mode, hrtimers fire only on 4 ms ticks and
+ * nohz_full cannot stop the tick -- and a quick run is over by then.
+ * (guest/clock_res_ns in a dataset shows 1 when high resolution is on.)
  */
-#define BASE_CMDLINE "console=ttyS0 loglevel=5 panic=-1 nohz_full=1 norandmaps"
+#define BASE_CMDLINE "console=ttyS0 loglevel=5 panic=-1 nohz_full=1 norandmaps tsc=reliable"
 
 struct kernel_entry {
 	struct cb_kdef def;
