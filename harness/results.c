@@ -332,6 +332,8 @@ static const char *const key_events[] = {
 	/* added by the cowbench series (patches/6.12/0002) */
 	"vm.cow_copy", "vm.cow_copy_spurious", "vm.cow_unshare", "vm.cow_reuse_exclusive",
 	"vm.cow_reuse_checked", "vm.fork_copy_pinned",
+	/* references the speculative-reference generator took (patch 0006) */
+	"specref_refs",
 };
 
 static void print_time(FILE *out, double ns, const char *item)
@@ -373,7 +375,8 @@ void cb_results_print(const struct cb_results *res, FILE *out)
 					continue;
 				cb_stat_compute(&r->events[e].s, &es);
 				if (es.median != 0.0)
-					fprintf(out, " %s=%.3g", key_events[k] + 3, es.median);
+					fprintf(out, " %s=%.3g", strncmp(key_events[k], "vm.", 3) ?
+						key_events[k] : key_events[k] + 3, es.median);
 			}
 		}
 		fputc('\n', out);

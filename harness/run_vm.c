@@ -23,6 +23,7 @@
 #include "initramfs.h"
 #include "kbuild.h"
 #include "kdef.h"
+#include "matrix.h"
 #include "run_opts.h"
 #include "util.h"
 #include "vm.h"
@@ -477,8 +478,17 @@ int cb_run_vm(const struct cb_run_opts *o)
 			"'cowbench run --resume %s' and the same options\n", run_dir, run_dir);
 		ret = CB_EXIT_INTERRUPTED;
 	} else {
+		char *path = cb_path(run_dir, "matrix.txt");
+		FILE *f = fopen(path, "w");
+
 		ret = summarise_cells(o, run_dir, meta);
 		cb_dataset_write_meta(run_dir, meta);
+		cb_matrix_print(meta, run_dir, stdout);
+		if (f) {
+			cb_matrix_print(meta, run_dir, f);
+			fclose(f);
+		}
+		free(path);
 	}
 out:
 	printf("dataset: %s\n", run_dir);

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The side-by-side table, from a recorded two-cell dataset
+ * (tests/data/matrix): one cell safe, one leaking, with copies, a skip and
+ * selftest totals.  Each assertion names a row a reviewer relies on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset.h"
+#include "matrix.h"
+
+static char *matrix_text(void)
+{
+	char err[512], *text = NULL;
+	size_t len = 0;
+	json_t *meta = cb_dataset_read_meta(TEST_DATA "/matrix", err, sizeof(err));
+	FILE *out;
+
+	if (!meta)
+		fail_msg("%s", err);
+	out = open_memstream(&text, &len);
+	cb_matrix_print(meta, TEST_DATA "/matrix", out);
+	fclose(out);
+	json_decref(meta);
+	return text;
+}
+
+/* @text has a line matching the POSIX ERE @pattern. */
+static void assert_line(const char *text, const char *pattern)
+{
+	regex_t re;
+	int found;
+
+	assert_int_equal(regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE | REG_NOSUB), 0);
+	found = !regexec(&re, text, 0, NULL, 0);
+	regfree(&re);
+	if (!found)
+		fail_msg("no line matches /%s/ in:\n%s", pattern, text);
+}
+
+static void test_matrix_rows(void **state)
+{
+	char *text = matrix_text();
+
+	(void)state;
+	assert_line(text, "^median, guest instructions per item +k\\.safe +k\\.unsafe$");
+	assert_line(text, "^fault/reuse/2MiB/thp:off +1600\\.0 +1610\\.0$");
+	/* median of 6500 and 6501 */
+	assert_line(text, "^specref/reuse-1M/2MiB/thp:off +6500\\.5 +4900\\.0$");
+	/* a benchmark only one cell has, skipped there */
+	assert_line(text, "^pin/longterm/2MiB/thp:off +- +skipped$");
+	/* copies per 1000 items: 0.1 per page is 100 */
+	assert_line(text, "^specref/reuse-1M/2MiB/thp:off +100 \\(100\\) +0 \\(0\\)$");
+	assert_line(text, "^specref/reuse-1M/2MiB/thp:off +7\\.5 +6$");
+	assert_line(text, "^probe 1: CVE-2020-29374 vmsplice after fork +ok +NOT OK$");
+	assert_line(text, "^probe 2: R/O long-term pin coherent after fo +ok +ok$");
+	assert_line(text, "^selftest\\.cow pass/fail/skip +743/0/18 +560/183/18$");
+	assert_line(text, "^selftest\\.gup_longterm pass/fail/skip +- +-$");
+	assert_line(text, "^kernel BUG/Oops / WARNING lines +0 / 0 +1 / 2$");
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_matrix_rows),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
