@@ -237,11 +237,13 @@ static void save_clock_res(const char *name)
 
 /*
  * Swap on zram, as mkswap + swapon would set it up: cow.c tests swapped-out
- * pages and skips ~250 cases without swap.  Only for the selftests: the
- * benchmarks run without swap.
+ * pages and skips ~250 cases without swap; a probe swaps a page out.  Only
+ * for those: the benchmarks run without swap.  Once per boot.
  */
 static void zram_swap_on(void)
 {
+	static bool done;
+
 	static const size_t size = 256UL << 20;
 	static char header[4096];
 	struct {
@@ -250,6 +252,9 @@ static void zram_swap_on(void)
 	} info = { .version = 1, .last_page = (uint32_t)(size / sizeof(header) - 1) };
 	int fd;
 
+	if (done)
+		return;
+	done = true;
 	if (write_text("/sys/block/zram0/disksize", "256M")) {
 		say("warning: no zram swap (%s): selftests skip their swap cases",
 		    strerror(errno));
@@ -301,6 +306,7 @@ static void suite_probes(const struct job *job)
 	char *argv[] = { "/cowbench/cowbench-probes", NULL };
 
 	(void)job;
+	zram_swap_on();
 	run_program("probes", argv, "probes.tap", "probes.stderr");
 }
 

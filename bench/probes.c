@@ -11,6 +11,12 @@
  * page in place (mapped once, but still referenced by the pipe), the secret
  * comes out of the pipe.
  *
+ * The same through swap: after the child unmapped, the parent pushes the page
+ * out with MADV_PAGEOUT (the pipe's reference keeps it in the swapcache) and
+ * then writes, so the decision is do_swap_page()'s.  If the page leaks and no
+ * write-fault reuse was counted (vm event cow_reuse_checked, patch 0002), the
+ * swap-in mapped it writable by itself.
+ *
  * R/O pin coherency: fork while a child keeps the page mapped, take a
  * long-term read-only pin of the (shared) page in the parent (gup_test's
  * PIN_LONGTERM_TEST_*), let the child exit, then write to the page.  If the
@@ -20,6 +26,7 @@
  * for the child and leaves the parent's writable.)
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,8 +73,50 @@ static int vmsplice_child(char *page, int to_parent, int from_parent)
 	return memmem(buf, PAGE, secret, sizeof(secret) - 1) ? LEAKED : SAFE;
 }
 
-static enum verdict probe_cve_2020_29374(char *detail, size_t len)
+/* /proc/vmstat's counter @name, or -1 (an unpatched kernel lacks it). */
+static long long vmstat(const char *name)
 {
+	FILE *f = fopen("/proc/vmstat", "re");
+	char key[64];
+	long long value, found = -1;
+
+	while (f && found < 0 && fscanf(f, "%63s %lld", key, &value) == 2)
+		if (!strcmp(key, name))
+			found = value;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Push @page out to swap; SKIPPED if it stayed resident (no swap). */
+static enum verdict page_out(char *page, char *detail, size_t len)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t entry = 0;
+	off_t off = (off_t)((uintptr_t)page / PAGE * sizeof(entry));
+
+	if (madvise(page, PAGE, MADV_PAGEOUT)) {
+		snprintf(detail, len, "MADV_PAGEOUT: %s", strerror(errno));
+		close(fd);
+		return errno == EINVAL ? SKIPPED : BROKEN;
+	}
+	if (fd < 0 || pread(fd, &entry, sizeof(entry), off) != sizeof(entry)) {
+		snprintf(detail, len, "/proc/self/pagemap: %s", strerror(errno));
+		close(fd);
+		return BROKEN;
+	}
+	close(fd);
+	if (!(entry & (1ULL << 62))) {	/* PM_SWAP */
+		snprintf(detail, len, "MADV_PAGEOUT left the page resident (no swap?)");
+		return SKIPPED;
+	}
+	return SAFE;
+}
+
+static enum verdict cve_2020_29374(char *detail, size_t len, bool via_swap)
+{
+	long long reused_before = -1;
+	enum verdict out;
 	int up[2], down[2], status;
 	char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -90,6 +139,15 @@ static enum verdict probe_cve_2020_29374(char *detail, size_t len)
 		waitpid(pid, &status, 0);
 		return BROKEN;
 	}
+	if (via_swap) {
+		out = page_out(page, detail, len);
+		if (out != SAFE) {
+			send_byte(down[1]);
+			waitpid(pid, &status, 0);
+			return out;
+		}
+		reused_before = vmstat("cow_reuse_checked");
+	}
 	/* The write fault: reuse in place or copy? */
 	memcpy(page, secret, sizeof(secret));
 	send_byte(down[1]);
@@ -102,13 +160,27 @@ static enum verdict probe_cve_2020_29374(char *detail, size_t len)
 		snprintf(detail, len, "the pipe still holds the page as it was at fork");
 		return SAFE;
 	case LEAKED:
-		snprintf(detail, len, "the parent's write after fork came out of the "
-			 "child's pipe");
+		if (reused_before >= 0 && vmstat("cow_reuse_checked") == reused_before)
+			snprintf(detail, len, "the parent's write came out of the child's pipe; "
+				 "no write fault reused the page: the swap-in mapped it writable");
+		else
+			snprintf(detail, len, "the parent's write after fork came out of the "
+				 "child's pipe");
 		return LEAKED;
 	default:
 		snprintf(detail, len, "child setup failed");
 		return BROKEN;
 	}
+}
+
+static enum verdict probe_cve_2020_29374(char *detail, size_t len)
+{
+	return cve_2020_29374(detail, len, false);
+}
+
+static enum verdict probe_cve_2020_29374_swap(char *detail, size_t len)
+{
+	return cve_2020_29374(detail, len, true);
 }
 
 static enum verdict probe_ro_pin_after_fork(char *detail, size_t len)
@@ -189,6 +261,7 @@ static const struct {
 	enum verdict (*run)(char *detail, size_t len);
 } probes[] = {
 	{ "CVE-2020-29374 vmsplice after fork", probe_cve_2020_29374 },
+	{ "CVE-2020-29374 via swap-in", probe_cve_2020_29374_swap },
 	{ "R/O long-term pin coherent after fork and write", probe_ro_pin_after_fork },
 };
 
