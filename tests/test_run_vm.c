@@ -128,12 +128,24 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 	size_t i;
 	json_t *run;
 	bool gup_measured = false;
+	double specref_refs = 0;
 
-	json_array_foreach(json_object_get(bench, "benchmarks"), i, run)
+	json_array_foreach(json_object_get(bench, "benchmarks"), i, run) {
 		if (!strncmp(str(run, "run_name"), "pin/pin-longterm/", 17) &&
 		    !json_is_true(json_object_get(run, "error_occurred")))
 			gup_measured = true;
+		/* The generator (patch 0006) took references inside the region. */
+		if (!strncmp(str(run, "run_name"), "specref/reuse-1M/", 17))
+			specref_refs = json_number_value(json_object_get(run,
+							 "specref_refs_per_item"));
+	}
 	assert_true(gup_measured);
+	assert_true(specref_refs > 0.1);
+
+	/* High-resolution timers were on from the start (tsc=reliable). */
+	text = file_text(cdir, "guest/clock_res_ns");
+	assert_string_equal(text, "1\n");
+	free(text);
 
 	/* The kernel's own selftests ran from the same tree and spoke TAP. */
 	text = file_text(cdir, "selftest.cow.tap");
