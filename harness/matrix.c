@@ -129,7 +129,7 @@ static void copy_row(const struct matrix *m, const char *name, void *arg)
 		char text[48] = "-";
 
 		if (isfinite(copy))
-			snprintf(text, sizeof(text), "%.3g (%.3g)", copy * 1000, spurious * 1000);
+			snprintf(text, sizeof(text), "%.4g (%.4g)", copy * 1000, spurious * 1000);
 		print_value(m, c, text);
 	}
 	fputc('\n', m->out);
