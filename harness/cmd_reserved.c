@@ -21,8 +21,3 @@ int cmd_report(int argc, char **argv)
 {
 	return reserved(argc, argv, "turn datasets into Markdown/HTML/email reports", 5);
 }
-
-int cmd_check(int argc, char **argv)
-{
-	return reserved(argc, argv, "compare a dataset with a baseline for CI", 5);
-}

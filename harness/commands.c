@@ -12,7 +12,7 @@ const struct cb_cmd cb_commands[] = {
 	{ "version", "print the cowbench version and source commit", cmd_version },
 	{ "build", "build kernels from kernels/*.kernel (cached)", cmd_build },
 	{ "report", "turn datasets into reports (reserved: issue 5)", cmd_report },
-	{ "check", "gate a dataset against a baseline (reserved: issue 5)", cmd_check },
+	{ "check", "gate a dataset against a baseline (CI); make baselines", cmd_check },
 };
 
 const size_t cb_nr_commands = sizeof(cb_commands) / sizeof(cb_commands[0]);

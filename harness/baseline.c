@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Baselines, and the dataset cells they are made from and compared with.
+ * Statistics on the per-repetition series come from results.c (GSL).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <jansson.h>
+
+#include "baseline.h"
+#include "dataset.h"
+#include "results.h"
+#include "util.h"
+
+#define BASELINE_KIND "cowbench-baseline"
+#define BASELINE_FORMAT 1
+
+static void copy_str(char *dst, size_t len, json_t *value)
+{
+	snprintf(dst, len, "%s", json_string_value(value) ?: "");
+}
+
+/* The cell record of meta.json, or NULL with the cells listed in @err. */
+static json_t *find_cell(const char *dataset, json_t *meta, const char *cell, char *err,
+			 size_t errlen)
+{
+	json_t *suites = json_object_get(meta, "suites"), *s, *found = NULL;
+	char names[512] = "";
+	size_t i, used = 0;
+
+	json_array_foreach(suites, i, s) {
+		const char *name = json_string_value(json_object_get(s, "variant")) ?: "?";
+
+		if (cell ? !strcmp(name, cell) : json_array_size(suites) == 1)
+			found = s;
+		used += (size_t)snprintf(names + used, used < sizeof(names) ? sizeof(names) - used : 0,
+					 "%s%s", i ? ", " : "", name);
+	}
+	if (found)
+		return found;
+	if (!json_array_size(suites))
+		snprintf(err, errlen, "%s: empty dataset: meta.json lists no cells", dataset);
+	else if (cell)
+		snprintf(err, errlen, "%s: no cell '%s' (cells: %s)", dataset, cell, names);
+	else
+		snprintf(err, errlen, "%s: several cells (%s): name one with --cell", dataset,
+			 names);
+	return NULL;
+}
+
+static void identity_from(struct cb_identity *id, json_t *meta, json_t *cell)
+{
+	const char *kernel = json_string_value(json_object_get(cell, "kernel"));
+	json_t *k = json_object_get(json_object_get(meta, "kernels"), kernel ?: "");
+
+	copy_str(id->mode, sizeof(id->mode), json_object_get(meta, "mode"));
+	copy_str(id->qemu, sizeof(id->qemu), json_object_get(meta, "qemu"));
+	copy_str(id->kernel, sizeof(id->kernel), json_object_get(cell, "kernel"));
+	copy_str(id->config_hash, sizeof(id->config_hash), json_object_get(k, "config_hash"));
+	copy_str(id->series_hash, sizeof(id->series_hash), json_object_get(k, "series_hash"));
+	copy_str(id->cmdline, sizeof(id->cmdline), json_object_get(cell, "cmdline"));
+	copy_str(id->commit, sizeof(id->commit),
+		 json_object_get(json_object_get(meta, "cowbench"), "commit"));
+}
+
+int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out, char *err,
+		 size_t errlen)
+{
+	json_t *meta = cb_dataset_read_meta(dataset, err, errlen), *c;
+	struct cb_results res = { 0 };
+	const char *name, *status;
+	char *dir = NULL, *path = NULL;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!meta)
+		return -1;
+	c = find_cell(dataset, meta, cell, err, errlen);
+	if (!c)
+		goto out;
+	name = json_string_value(json_object_get(c, "variant")) ?: "?";
+	status = json_string_value(json_object_get(c, "status")) ?: "?";
+	if (strcmp(status, "ok")) {
+		snprintf(err, errlen, "%s: cell %s ended '%s': its numbers are incomplete", dataset,
+			 name, status);
+		goto out;
+	}
+	snprintf(out->cell, sizeof(out->cell), "%s", name);
+	identity_from(&out->id, meta, c);
+	dir = cb_path(dataset, name);
+	path = cb_path(dir, "micro.json");
+	if (access(path, R_OK)) {
+		snprintf(err, errlen, "%s: missing: the cell has no micro suite results", path);
+		goto out;
+	}
+	if (cb_results_load(path, &res, err, errlen))
+		goto out;
+	out->e = calloc(res.n ? res.n : 1, sizeof(*out->e));
+	for (size_t i = 0; out->e && i < res.n; i++) {
+		struct cb_base_entry *e = &out->e[out->n];
+		struct cb_stat st;
+
+		if (res.r[i].kind != CB_RES_OK)
+			continue;
+		cb_stat_compute(&res.r[i].ns_per_item, &st);
+		snprintf(e->name, sizeof(e->name), "%s", res.r[i].name);
+		snprintf(e->item, sizeof(e->item), "%s", res.r[i].item);
+		e->median = st.median;
+		/* Within one boot: the repetitions' range is a floor already. */
+		e->floor_pct = st.median > 0 ? (st.max - st.min) / st.median * 100 : 0;
+		e->boots = 1;
+		out->n++;
+	}
+	if (!out->n) {
+		snprintf(err, errlen, "%s: no measured benchmark", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret)
+		cb_baseline_free(out);
+	cb_results_free(&res);
+	free(path);
+	free(dir);
+	json_decref(meta);
+	return ret;
+}
+
+const struct cb_base_entry *cb_baseline_find(const struct cb_baseline *b, const char *name)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (!strcmp(b->e[i].name, name))
+			return &b->e[i];
+	return NULL;
+}
+
+/* Which identity field differs, or NULL: boots of one baseline must agree. */
+static const char *identity_differs(const struct cb_identity *a, const struct cb_identity *b)
+{
+	if (strcmp(a->mode, b->mode))
+		return "mode";
+	if (strcmp(a->qemu, b->qemu))
+		return "QEMU version";
+	if (strcmp(a->config_hash, b->config_hash))
+		return "kernel config";
+	if (strcmp(a->series_hash, b->series_hash))
+		return "patch series";
+	if (strcmp(a->cmdline, b->cmdline))
+		return "kernel command line";
+	return NULL;
+}
+
+int cb_baseline_build(const char *const *datasets, size_t n, const char *cell,
+		      struct cb_baseline *out, char *err, size_t errlen)
+{
+	struct cb_baseline *boot = calloc(n ? n : 1, sizeof(*boot));
+	double *v = calloc(n ? n : 1, sizeof(*v));
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!boot || !v || !n) {
+		snprintf(err, errlen, n ? "out of memory" : "no dataset given");
+		goto out;
+	}
+	for (size_t d = 0; d < n; d++) {
+		const char *differs;
+
+		if (cb_cell_load(datasets[d], cell, &boot[d], err, errlen))
+			goto out;
+		differs = d ? identity_differs(&boot[0].id, &boot[d].id) : NULL;
+		if (differs) {
+			snprintf(err, errlen, "%s and %s differ in %s: not boots of one kernel",
+				 datasets[0], datasets[d], differs);
+			goto out;
+		}
+	}
+	*out = boot[0];
+	out->e = calloc(boot[0].n, sizeof(*out->e));
+	out->n = 0;
+	for (size_t i = 0; out->e && i < boot[0].n; i++) {
+		struct cb_base_entry *e = &out->e[out->n];
+		size_t got = 0;
+
+		double within = 0;
+
+		for (size_t d = 0; d < n; d++) {
+			const struct cb_base_entry *b = cb_baseline_find(&boot[d], boot[0].e[i].name);
+
+			if (b) {
+				v[got++] = b->median;
+				within = fmax(within, b->floor_pct);
+			}
+		}
+		*e = boot[0].e[i];
+		gsl_sort(v, 1, got);
+		e->median = gsl_stats_median_from_sorted_data(v, 1, got);
+		/* The wider of the spread between boots and within any one boot. */
+		e->floor_pct = fmax(within, e->median > 0 ? (v[got - 1] - v[0]) / e->median * 100 : 0);
+		e->boots = got;
+		out->n++;
+	}
+	ret = out->e ? 0 : -1;
+out:
+	for (size_t d = 0; d < n; d++)
+		cb_baseline_free(&boot[d]);
+	free(boot);
+	free(v);
+	return ret;
+}
+
+int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, size_t errlen)
+{
+	json_t *benchmarks = json_object();
+	json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+				 "kind", BASELINE_KIND, "format", BASELINE_FORMAT,
+				 "cell", b->cell, "mode", b->id.mode, "qemu", b->id.qemu,
+				 "kernel", b->id.kernel, "config_hash", b->id.config_hash,
+				 "series_hash", b->id.series_hash, "cmdline", b->id.cmdline,
+				 "cowbench_commit", b->id.commit);
+	char *text;
+	int ret;
+
+	for (size_t i = 0; i < b->n; i++)
+		json_object_set_new(benchmarks, b->e[i].name,
+				    json_pack("{s:s, s:f, s:f, s:i}", "item", b->e[i].item,
+					      "median", b->e[i].median,
+					      "noise_floor_pct", b->e[i].floor_pct,
+					      "boots", (int)b->e[i].boots));
+	json_object_set_new(root, "benchmarks", benchmarks);
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	ret = text ? cb_write_file_atomic(path, text, strlen(text)) : -1;
+	if (ret)
+		snprintf(err, errlen, "%s: cannot write", path);
+	free(text);
+	json_decref(root);
+	return ret;
+}
+
+int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, 0, &jerr), *benchmarks, *v;
+	const char *name;
+
+	memset(b, 0, sizeof(*b));
+	if (!root) {
+		snprintf(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
+		return -1;
+	}
+	benchmarks = json_object_get(root, "benchmarks");
+	if (strcmp(json_string_value(json_object_get(root, "kind")) ?: "", BASELINE_KIND) ||
+	    json_integer_value(json_object_get(root, "format")) != BASELINE_FORMAT ||
+	    !json_is_object(benchmarks) || !json_object_size(benchmarks)) {
+		snprintf(err, errlen, "%s: not a cowbench baseline of format %d (make one with "
+			 "'cowbench check --write-baseline')", path, BASELINE_FORMAT);
+		json_decref(root);
+		return -1;
+	}
+	copy_str(b->cell, sizeof(b->cell), json_object_get(root, "cell"));
+	copy_str(b->id.mode, sizeof(b->id.mode), json_object_get(root, "mode"));
+	copy_str(b->id.qemu, sizeof(b->id.qemu), json_object_get(root, "qemu"));
+	copy_str(b->id.kernel, sizeof(b->id.kernel), json_object_get(root, "kernel"));
+	copy_str(b->id.config_hash, sizeof(b->id.config_hash), json_object_get(root, "config_hash"));
+	copy_str(b->id.series_hash, sizeof(b->id.series_hash), json_object_get(root, "series_hash"));
+	copy_str(b->id.cmdline, sizeof(b->id.cmdline), json_object_get(root, "cmdline"));
+	copy_str(b->id.commit, sizeof(b->id.commit), json_object_get(root, "cowbench_commit"));
+	b->e = calloc(json_object_size(benchmarks), sizeof(*b->e));
+	json_object_foreach(benchmarks, name, v) {
+		struct cb_base_entry *e = &b->e[b->n];
+		json_t *median = json_object_get(v, "median");
+
+		if (!json_is_number(median)) {
+			snprintf(err, errlen, "%s: benchmark %s has no median", path, name);
+			json_decref(root);
+			cb_baseline_free(b);
+			return -1;
+		}
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		copy_str(e->item, sizeof(e->item), json_object_get(v, "item"));
+		e->median = json_number_value(median);
+		e->floor_pct = json_number_value(json_object_get(v, "noise_floor_pct"));
+		e->boots = (size_t)json_integer_value(json_object_get(v, "boots"));
+		b->n++;
+	}
+	json_decref(root);
+	return 0;
+}
+
+void cb_baseline_free(struct cb_baseline *b)
+{
+	free(b->e);
+	b->e = NULL;
+	b->n = 0;
+}

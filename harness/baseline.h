@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Baselines: per benchmark, the median of one dataset cell -- or the median
+ * over several boots of the same kernel, with the spread between boots as
+ * that benchmark's noise floor -- plus everything that must match before
+ * two numbers may be compared (mode, QEMU, kernel config).
+ */
+#ifndef CB_BASELINE_H
+#define CB_BASELINE_H
+
+#include <stddef.h>
+
+struct cb_base_entry {
+	char name[160];		/* "fault/reuse/2MiB/thp:off" */
+	char item[16];		/* "page" */
+	double median;		/* per item: ns, or guest instructions in icount mode */
+	/*
+	 * Noise floor, %: the wider of the range of the per-boot medians and
+	 * the range of the repetitions within any one boot, over the median.
+	 */
+	double floor_pct;
+	size_t boots;
+};
+
+/* What a number was measured on: two sides must agree to be compared. */
+struct cb_identity {
+	char mode[16];		/* icount, kvm, tcg, host */
+	char qemu[128];
+	char kernel[64];	/* definition name */
+	char config_hash[72];
+	char series_hash[72];
+	char cmdline[512];
+	char commit[64];	/* cowbench's */
+};
+
+struct cb_baseline {
+	char cell[128];		/* "default.default" */
+	struct cb_identity id;
+	size_t n;
+	struct cb_base_entry *e;
+};
+
+/*
+ * One dataset cell's medians.  @cell NULL picks the dataset's only cell (or
+ * fails naming them).  Fails -- naming the file and the problem -- on a
+ * missing or corrupt meta.json or micro.json, an unknown cell, a cell that
+ * did not end ok, or a cell with no measured benchmark.
+ */
+int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out, char *err,
+		 size_t errlen);
+/*
+ * A baseline from @n datasets of one kernel (boots): medians of the
+ * per-boot medians and their spread.  The datasets must share identity.
+ */
+int cb_baseline_build(const char *const *datasets, size_t n, const char *cell,
+		      struct cb_baseline *out, char *err, size_t errlen);
+int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, size_t errlen);
+int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t errlen);
+const struct cb_base_entry *cb_baseline_find(const struct cb_baseline *b, const char *name);
+void cb_baseline_free(struct cb_baseline *b);
+
+#endif

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Writes the small datasets tests/test_check.c reads.  Run from this
+directory after changing the dataset format; the output is checked in."""
+import json, os, shutil
+
+BENCH = {  # name: per-repetition guest instructions per item
+    'fault/reuse/2MiB/thp:off': [1629.3, 1629.3, 1629.3],
+    'fault/anon/2MiB/thp:off': [6681.7, 6681.7, 6681.6],
+    'fork/call/4MiB/thp:off': [140000.0, 138400.0, 141800.0],
+}
+
+def meta(mode='icount', config='c0nf', status='ok', cells=True):
+    suites = [{'variant': 'k.v', 'kernel': 'k', 'status': status,
+               'cmdline': 'console=ttyS0'}] if cells else []
+    return {'format': 1, 'mode': mode, 'qemu': 'QEMU emulator version 7.2.22',
+            'cowbench': {'commit': 'fixture'},
+            'kernels': {'k': {'config_hash': config, 'series_hash': 's3r1es'}},
+            'suites': suites}
+
+def micro(bench):
+    rows = []
+    for name, reps in bench.items():
+        for i, v in enumerate(reps):
+            rows.append({'name': name + '/iterations:2/manual_time',
+                         'run_name': name + '/iterations:2/manual_time',
+                         'run_type': 'iteration', 'repetition_index': i,
+                         'ns_per_item': v, 'label': 'item=page'})
+    return {'context': {}, 'benchmarks': rows}
+
+def dataset(name, m, bench=BENCH, micro_text=None):
+    shutil.rmtree(name, ignore_errors=True)
+    os.makedirs(name + '/k.v')
+    json.dump(m, open(name + '/meta.json', 'w'), indent=1)
+    if micro_text is not None:
+        open(name + '/k.v/micro.json', 'w').write(micro_text)
+    elif bench is not None:
+        json.dump(micro(bench), open(name + '/k.v/micro.json', 'w'), indent=1)
+
+def scaled(name, factor):
+    return {k: [x * factor for x in v] if k == name else v for k, v in BENCH.items()}
+
+dataset('boot1', meta())
+dataset('boot2', meta(), scaled('fork/call/4MiB/thp:off', 1.01))
+dataset('rerun', meta(), scaled('fork/call/4MiB/thp:off', 0.99))
+# +1% on the exact fault path: must be flagged at 0.5%
+dataset('reuse-plus-1pct', meta(), scaled('fault/reuse/2MiB/thp:off', 1.01))
+dataset('other-mode', meta(mode='tcg'))
+dataset('other-config', meta(config='d1ff'))
+dataset('panicked', meta(status='panic'))
+dataset('empty', meta(cells=False), bench=None)
+dataset('missing-benchmark', meta(),
+        {k: v for k, v in BENCH.items() if k != 'fault/anon/2MiB/thp:off'})
+dataset('truncated', meta(), micro_text=json.dumps(micro(BENCH))[:200])
+shutil.rmtree('corrupt-meta', ignore_errors=True)
+os.makedirs('corrupt-meta')
+open('corrupt-meta/meta.json', 'w').write('{"format": 1, "suites": [')

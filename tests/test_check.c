@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowbench check, the CI gate, run as CI runs it, on the datasets in
+ * tests/data/check (written by make-fixtures.py there): a baseline from two
+ * boots, a rerun inside the noise, a +1% change on an exact fault path, and
+ * every kind of unusable input, each of which must exit 2 naming the file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define DATA TEST_DATA "/check"
+
+static char *baseline;
+
+/* Run cowbench check with @args; its output in @out (malloc'd). */
+static int check(const char *args, char **out)
+{
+	char *log = cb_path(tmpdir, "check.log");
+	char *cmd = cb_strdup_printf("'%s' check %s >'%s' 2>&1", COWBENCH_BIN, args, log);
+	int rc = sh_status(cmd);
+
+	*out = cb_read_file(log, NULL);
+	assert_non_null(*out);
+	free(cmd);
+	free(log);
+	return rc;
+}
+
+static int make_baseline(void **state)
+{
+	char *args, *out;
+
+	if (tmpdir_setup(state))
+		return -1;
+	baseline = cb_path(tmpdir, "baseline.json");
+	args = cb_strdup_printf("--write-baseline '%s' " DATA "/boot1 " DATA "/boot2", baseline);
+	if (check(args, &out)) {
+		fprintf(stderr, "%s", out);
+		return -1;
+	}
+	free(out);
+	free(args);
+	return 0;
+}
+
+static void expect(const char *dataset, int rc, const char *needle)
+{
+	char *args = cb_strdup_printf("--baseline '%s' " DATA "/%s", baseline, dataset);
+	char *out;
+	int got = check(args, &out);
+
+	if (got != rc || !strstr(out, needle))
+		fail_msg("check %s: exit %d (expected %d), output lacks \"%s\":\n%s", dataset, got,
+			 rc, needle, out);
+	free(out);
+	free(args);
+}
+
+static void test_rerun_is_clean(void **state)
+{
+	(void)state;
+	/* fork moved 1% between the baseline's boots: -1% now is inside that */
+	expect("rerun", 0, "clean: 0 of 3 benchmarks regressed");
+	expect("boot1", 0, "clean");
+}
+
+static void test_one_percent_on_reuse_is_flagged(void **state)
+{
+	(void)state;
+	expect("reuse-plus-1pct", 1,
+	       "fault/reuse/2MiB/thp:off: +1.0% instructions (baseline 1629.3, now 1645.6)");
+	expect("reuse-plus-1pct", 1, "REGRESSION: 1 of 3");
+}
+
+static void test_threshold_option(void **state)
+{
+	char *args = cb_strdup_printf("--baseline '%s' --threshold 2 " DATA "/reuse-plus-1pct",
+				      baseline);
+	char *out;
+
+	(void)state;
+	assert_int_equal(check(args, &out), 0);
+	free(out);
+	free(args);
+}
+
+static void test_unusable_inputs(void **state)
+{
+	(void)state;
+	expect("other-mode", 2, "mode differs: baseline 'icount', dataset 'tcg'");
+	expect("other-config", 2, "kernel config differs");
+	expect("panicked", 2, "cell k.v ended 'panic'");
+	expect("empty", 2, "empty dataset");
+	expect("missing-benchmark", 2, "no result for fault/anon/2MiB/thp:off");
+	expect("truncated", 2, "check/truncated/k.v/micro.json");
+	expect("corrupt-meta", 2, "check/corrupt-meta/meta.json");
+	expect("no-such-dataset", 2, "no-such-dataset/meta.json");
+}
+
+static void test_bad_baseline(void **state)
+{
+	char *out;
+
+	(void)state;
+	assert_int_equal(check("--baseline " DATA "/boot1/meta.json " DATA "/boot1", &out), 2);
+	assert_non_null(strstr(out, "not a cowbench baseline"));
+	free(out);
+	assert_int_equal(check(DATA "/boot1", &out), 2);
+	assert_non_null(strstr(out, "give --baseline FILE"));
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rerun_is_clean),
+		cmocka_unit_test(test_one_percent_on_reuse_is_flagged),
+		cmocka_unit_test(test_threshold_option),
+		cmocka_unit_test(test_unusable_inputs),
+		cmocka_unit_test(test_bad_baseline),
+	};
+
+	return cmocka_run_group_tests(tests, make_baseline, tmpdir_teardown);
+}
