@@ -35,6 +35,14 @@ int cb_vm_argv(const struct cb_vm_config *cfg, char **argv, size_t max)
 		/* Guest clock = instruction count: identical on every boot. */
 		ARG("-icount");
 		ARG("shift=0,align=off,sleep=off");
+		/*
+		 * The RTC too: by default it reads the host's date, which the
+		 * kernel mixes into its entropy pool and hands to anything
+		 * that reads CLOCK_REALTIME.  A fixed date advancing with the
+		 * guest clock leaves nothing of the host in the guest.
+		 */
+		ARG("-rtc");
+		ARG("base=2020-01-01T00:00:00,clock=vm");
 	}
 	/*
 	 * No RDRAND/RDSEED under TCG: they hand the guest host randomness,

@@ -276,6 +276,7 @@ static void test_qemu_argv(void **state)
 	cb_vm_argv(&cfg, argv, 64);
 	assert_true(has_args(argv, "-accel", "tcg"));
 	assert_true(has_args(argv, "-icount", "shift=0,align=off,sleep=off"));
+	assert_true(has_args(argv, "-rtc", "base=2020-01-01T00:00:00,clock=vm"));
 	assert_true(has_args(argv, "-append", "a b"));
 	assert_true(has_args(argv, "-serial", "file:/d/results.stream"));
 	assert_true(has_args(argv, "-no-reboot", NULL));
@@ -286,6 +287,7 @@ static void test_qemu_argv(void **state)
 	cb_vm_argv(&cfg, argv, 64);
 	assert_true(has_args(argv, "-accel", "kvm"));
 	assert_false(has_args(argv, "-icount", NULL));
+	assert_false(has_args(argv, "-rtc", NULL));
 	for (int i = 0; argv[i]; i++)
 		free(argv[i]);
 }
