@@ -120,26 +120,46 @@ int cb_fork_and_reap(struct cb_ctx *ctx)
 
 int cb_child_hold(struct cb_ctx *ctx, struct cb_child *child)
 {
-	int fds[2];
+	int hold[2], ready[2];
 	char c;
 
-	if (pipe2(fds, O_CLOEXEC))
+	if (pipe2(hold, O_CLOEXEC))
 		return cb_fail(ctx, "pipe: %s", strerror(errno));
+	if (pipe2(ready, O_CLOEXEC)) {
+		close(hold[0]);
+		close(hold[1]);
+		return cb_fail(ctx, "pipe: %s", strerror(errno));
+	}
 	child->pid = fork();
 	if (child->pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
+		close(hold[0]);
+		close(hold[1]);
+		close(ready[0]);
+		close(ready[1]);
 		return cb_fail(ctx, "fork: %s", strerror(errno));
 	}
 	if (child->pid == 0) {
-		close(fds[1]);
+		close(hold[1]);
+		close(ready[0]);
+		/* Say so once our own post-fork COW faults (stack) are done. */
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
 		/* Returns 0 at EOF, when the parent releases us. */
-		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
 			;
 		_exit(0);
 	}
-	close(fds[0]);
-	child->release_fd = fds[1];
+	close(hold[0]);
+	close(ready[1]);
+	/*
+	 * Wait for the child to have run: otherwise its first steps (and the
+	 * COW faults on the stack pages it shares with us) land inside our
+	 * measured region or not, depending on when the scheduler runs it.
+	 */
+	while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
+	child->release_fd = hold[1];
 	return 0;
 }
 
