@@ -386,8 +386,50 @@ static int summarise_cells(const struct cb_run_opts *o, const char *run_dir, jso
 	return ret;
 }
 
-int cb_run_vm(const struct cb_run_opts *o)
+/*
+ * --resume: the job is the dataset's, from its meta.json, whatever else the
+ * command line says -- a resumed dataset must not mix two jobs.  Datasets
+ * from before the matrix was recorded keep the --kernel given.
+ */
+static int resume_job(const char *dir, const struct cb_run_opts *given, struct cb_run_opts *o,
+		      json_t **meta)
 {
+	char err[1024];
+	json_t *job;
+	const char *mode, *profile, *filter;
+
+	*meta = cb_dataset_read_meta(dir, err, sizeof(err));
+	if (!*meta)
+		return cb_usage_error("run", "cannot resume: %s", err);
+	job = json_object_get(*meta, "job");
+	mode = json_string_value(json_object_get(*meta, "mode"));
+	profile = json_string_value(json_object_get(job, "profile"));
+	if (!json_is_object(job) || !mode || !profile)
+		return cb_usage_error("run", "cannot resume %s: its meta.json records no job "
+				      "(the run stopped before it started a cell)", dir);
+	/* Copies: meta.json's job is rewritten (and freed) when the run starts. */
+	*o = *given;
+	o->kernels = strdup(json_string_value(json_object_get(job, "kernels")) ?: given->kernels);
+	o->suites = strdup(json_string_value(json_object_get(job, "suites")) ?: given->suites);
+	o->quick = !strcmp(profile, "quick");
+	o->repetitions = (int)json_integer_value(json_object_get(job, "repetitions"));
+	filter = json_string_value(json_object_get(job, "filter"));
+	o->filter = filter && *filter ? strdup(filter) : NULL;
+	o->smp = (int)json_integer_value(json_object_get(job, "smp")) ?: given->smp;
+	o->mem_mib = (int)json_integer_value(json_object_get(job, "mem_mib")) ?: given->mem_mib;
+	/* The same accelerator and mode: numbers from two modes do not mix. */
+	o->accel = !strcmp(mode, "kvm") ? "kvm" : "tcg";
+	o->mode = !strcmp(mode, "icount") ? "icount" : "wall";
+	printf("[run] resuming %s with its own job: kernels %s, suites %s, %s profile, "
+	       "%d repetitions%s%s, mode %s\n", dir, o->kernels, o->suites, profile,
+	       o->repetitions, o->filter ? ", filter " : "", o->filter ?: "", mode);
+	return 0;
+}
+
+int cb_run_vm(const struct cb_run_opts *given)
+{
+	struct cb_run_opts resumed;
+	const struct cb_run_opts *o = given;
 	struct cb_cell cells[CB_MATRIX_MAX];
 	struct kernel_entry *ks = calloc(CB_MATRIX_MAX, sizeof(*ks));
 	size_t nr_ks = 0;
@@ -399,6 +441,15 @@ int cb_run_vm(const struct cb_run_opts *o)
 	bool icount, interrupted = false;
 	int nr, ret;
 
+	if (given->resume) {
+		ret = resume_job(given->resume, given, &resumed, &meta);
+		if (ret) {
+			json_decref(meta);
+			free(ks);
+			return ret;
+		}
+		o = &resumed;
+	}
 	nr = cb_matrix_parse(o->kernels, cb_defs_root(), cells, CB_MATRIX_MAX, err,
 			     sizeof(err));
 	if (nr < 0)
@@ -410,9 +461,6 @@ int cb_run_vm(const struct cb_run_opts *o)
 
 	if (o->resume) {
 		run_dir = strdup(o->resume);
-		meta = cb_dataset_read_meta(run_dir, err, sizeof(err));
-		if (!meta)
-			return cb_usage_error("run", "cannot resume: %s", err);
 	} else {
 		run_dir = cb_dataset_create(o->out ? o->out : cb_dataset_default_base(), "vm");
 		if (!run_dir)
@@ -445,10 +493,10 @@ int cb_run_vm(const struct cb_run_opts *o)
 
 	if (!meta)
 		meta = cb_dataset_meta_new(icount ? "icount" : !strcmp(accel, "kvm") ? "kvm" : "tcg");
-	json_object_update(meta, json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:i, s:s, s:i, s:i}}",
+	json_object_update(meta, json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:i, s:s, s:i, s:i}}",
 					   "accelerator", accel, "accelerator_why", verdict.why,
 					   "qemu", qemu_version, "kernels", kernels_json(ks, nr_ks),
-					   "job", "suites", o->suites,
+					   "job", "kernels", o->kernels, "suites", o->suites,
 					   "profile", o->quick ? "quick" : "default",
 					   "repetitions", o->repetitions, "filter", o->filter ?: "",
 					   "smp", o->smp, "mem_mib", o->mem_mib));
@@ -475,7 +523,7 @@ int cb_run_vm(const struct cb_run_opts *o)
 	}
 	if (interrupted) {
 		fprintf(stderr, "cowbench run: interrupted; what finished is in %s; continue with "
-			"'cowbench run --resume %s' and the same options\n", run_dir, run_dir);
+			"'cowbench run --resume %s'\n", run_dir, run_dir);
 		ret = CB_EXIT_INTERRUPTED;
 	} else {
 		char *path = cb_path(run_dir, "matrix.txt");
@@ -492,6 +540,11 @@ int cb_run_vm(const struct cb_run_opts *o)
 	}
 out:
 	printf("dataset: %s\n", run_dir);
+	if (o == &resumed) {
+		free((char *)resumed.kernels);
+		free((char *)resumed.suites);
+		free((char *)resumed.filter);
+	}
 	json_decref(meta);
 	free(qemu_version);
 	free(run_dir);

@@ -189,6 +189,22 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 		free(gate);
 	}
 
+	/* --resume alone takes the job from meta.json; nothing is left to run. */
+	{
+		char *resume = cb_strdup_printf("run --resume '%s'", dir);
+
+		if (cowbench(NULL, resume, log)) {
+			dump_log(log);
+			fail_msg("cowbench run --resume of a finished dataset failed");
+		}
+		text = cb_read_file(log, NULL);
+		assert_non_null(strstr(text, "with its own job: kernels default:default, suites "
+					     "micro,probes,selftests, quick profile, 3 repetitions"));
+		assert_non_null(strstr(text, "[run default.default] done before: skipped"));
+		free(text);
+		free(resume);
+	}
+
 	json_decref(bench);
 	json_decref(meta);
 	free(cdir);
