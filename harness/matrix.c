@@ -33,11 +33,28 @@ struct matrix {
 	struct matrix_cell *cell;
 	size_t n;
 	FILE *out;
+	bool markdown;		/* Markdown table rows instead of aligned text */
 };
 
 static void print_label(const struct matrix *m, const char *label)
 {
-	fprintf(m->out, "%-*.*s", LABEL_W, LABEL_W, label);
+	if (m->markdown)
+		fprintf(m->out, "| %s |", label);
+	else
+		fprintf(m->out, "%-*.*s", LABEL_W, LABEL_W, label);
+}
+
+static void end_row(const struct matrix *m)
+{
+	fputc('\n', m->out);
+}
+
+static void print_value(const struct matrix *m, size_t c, const char *text)
+{
+	if (m->markdown)
+		fprintf(m->out, " %s |", text);
+	else
+		fprintf(m->out, " %*s", m->cell[c].width, text);
 }
 
 static void print_header(const struct matrix *m, const char *title)
@@ -45,14 +62,16 @@ static void print_header(const struct matrix *m, const char *title)
 	fprintf(m->out, "\n");
 	print_label(m, title);
 	for (size_t c = 0; c < m->n; c++)
-		fprintf(m->out, " %*s", m->cell[c].width, m->cell[c].name);
-	fputc('\n', m->out);
+		print_value(m, c, m->cell[c].name);
+	end_row(m);
+	if (!m->markdown)
+		return;
+	fprintf(m->out, "|---|");
+	for (size_t c = 0; c < m->n; c++)
+		fprintf(m->out, "---:|");
+	end_row(m);
 }
 
-static void print_value(const struct matrix *m, size_t c, const char *text)
-{
-	fprintf(m->out, " %*s", m->cell[c].width, text);
-}
 
 /* Median of a named event of a benchmark, per item; NAN when absent. */
 static double event_median(const struct cb_result *r, const char *event)
@@ -105,7 +124,7 @@ static void time_row(const struct matrix *m, const char *name, void *arg)
 		}
 		print_value(m, c, text);
 	}
-	fputc('\n', m->out);
+	end_row(m);
 }
 
 /* "copies (spurious)" per 1000 items, for benchmarks where a cell copied. */
@@ -132,7 +151,7 @@ static void copy_row(const struct matrix *m, const char *name, void *arg)
 			snprintf(text, sizeof(text), "%.4g (%.4g)", copy * 1000, spurious * 1000);
 		print_value(m, c, text);
 	}
-	fputc('\n', m->out);
+	end_row(m);
 }
 
 /* Per item, the references the specref generator took inside the region. */
@@ -150,7 +169,7 @@ static void specref_row(const struct matrix *m, const char *name, void *arg)
 			snprintf(text, sizeof(text), "%.3g", v);
 		print_value(m, c, text);
 	}
-	fputc('\n', m->out);
+	end_row(m);
 }
 
 static bool has_specref(const struct cb_results *res)
@@ -215,7 +234,7 @@ static void correctness(const struct matrix *m)
 		print_label(m, label);
 		for (size_t c = 0; c < m->n; c++)
 			print_value(m, c, probe_verdict(m->cell[c].probes, p));
-		fputc('\n', m->out);
+		end_row(m);
 	}
 	for (size_t t = 0; t < sizeof(taps) / sizeof(taps[0]); t++) {
 		char label[LABEL_W + 1];
@@ -234,7 +253,7 @@ static void correctness(const struct matrix *m)
 					 json_integer_value(json_object_get(tot, "skip")));
 			print_value(m, c, text);
 		}
-		fputc('\n', m->out);
+		end_row(m);
 	}
 	print_label(m, "kernel BUG/Oops / WARNING lines");
 	for (size_t c = 0; c < m->n; c++) {
@@ -245,18 +264,19 @@ static void correctness(const struct matrix *m)
 			 json_integer_value(json_object_get(m->cell[c].meta, "kernel_warnings")));
 		print_value(m, c, text);
 	}
-	fputc('\n', m->out);
+	end_row(m);
 	print_label(m, "status");
 	for (size_t c = 0; c < m->n; c++)
 		print_value(m, c, json_string_value(json_object_get(m->cell[c].meta, "status")) ?: "-");
-	fputc('\n', m->out);
+	end_row(m);
 }
 
-void cb_matrix_print(json_t *meta, const char *run_dir, FILE *out)
+void cb_matrix_print(json_t *meta, const char *run_dir, FILE *out, bool markdown)
 {
 	json_t *suites = json_object_get(meta, "suites"), *s;
 	const char *mode = json_string_value(json_object_get(meta, "mode")) ?: "?";
-	struct matrix m = { calloc(json_array_size(suites) + 1, sizeof(*m.cell)), 0, out };
+	struct matrix m = { calloc(json_array_size(suites) + 1, sizeof(*m.cell)), 0, out,
+			    markdown };
 	size_t i;
 
 	if (!m.cell)
@@ -278,7 +298,8 @@ void cb_matrix_print(json_t *meta, const char *run_dir, FILE *out)
 		free(path);
 		free(dir);
 	}
-	fprintf(out, "\n== side by side (%s mode)\n", mode);
+	fprintf(out, markdown ? "\n## Side by side (%s mode)\n" : "\n== side by side (%s mode)\n",
+		mode);
 	print_header(&m, !strcmp(mode, "icount") ? "median, guest instructions per item"
 						 : "median, ns per item");
 	for_each_benchmark(&m, time_row, NULL);

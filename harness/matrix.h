@@ -6,10 +6,12 @@
 #ifndef CB_MATRIX_H
 #define CB_MATRIX_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <jansson.h>
 
-void cb_matrix_print(json_t *meta, const char *run_dir, FILE *out);
+/* Aligned plain text, or Markdown tables (@markdown). */
+void cb_matrix_print(json_t *meta, const char *run_dir, FILE *out, bool markdown);
 
 #endif

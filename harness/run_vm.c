@@ -531,9 +531,9 @@ int cb_run_vm(const struct cb_run_opts *given)
 
 		ret = summarise_cells(o, run_dir, meta);
 		cb_dataset_write_meta(run_dir, meta);
-		cb_matrix_print(meta, run_dir, stdout);
+		cb_matrix_print(meta, run_dir, stdout, false);
 		if (f) {
-			cb_matrix_print(meta, run_dir, f);
+			cb_matrix_print(meta, run_dir, f, false);
 			fclose(f);
 		}
 		free(path);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 #include "dataset.h"
 #include "matrix.h"
 
-static char *matrix_text(void)
+static char *matrix_text(bool markdown)
 {
 	char err[512], *text = NULL;
 	size_t len = 0;
@@ -27,7 +28,7 @@ static char *matrix_text(void)
 	if (!meta)
 		fail_msg("%s", err);
 	out = open_memstream(&text, &len);
-	cb_matrix_print(meta, TEST_DATA "/matrix", out);
+	cb_matrix_print(meta, TEST_DATA "/matrix", out, markdown);
 	fclose(out);
 	json_decref(meta);
 	return text;
@@ -48,7 +49,7 @@ static void assert_line(const char *text, const char *pattern)
 
 static void test_matrix_rows(void **state)
 {
-	char *text = matrix_text();
+	char *text = matrix_text(false);
 
 	(void)state;
 	assert_line(text, "^median, guest instructions per item +k\\.safe +k\\.unsafe$");
@@ -68,10 +69,25 @@ static void test_matrix_rows(void **state)
 	free(text);
 }
 
+/* The same tables as Markdown, for reports. */
+static void test_matrix_markdown(void **state)
+{
+	char *text = matrix_text(true);
+
+	(void)state;
+	assert_line(text, "^## Side by side \\(icount mode\\)$");
+	assert_line(text, "^\\| median, guest instructions per item \\| k\\.safe \\| k\\.unsafe \\|$");
+	assert_line(text, "^\\|---\\|---:\\|---:\\|$");
+	assert_line(text, "^\\| probe 1: CVE-2020-29374 vmsplice after fork \\| ok \\| NOT OK \\|$");
+	assert_line(text, "^\\| selftest\\.cow pass/fail/skip \\| 743/0/18 \\| 560/183/18 \\|$");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matrix_rows),
+		cmocka_unit_test(test_matrix_markdown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
