@@ -11,7 +11,7 @@ const struct cb_cmd cb_commands[] = {
 	{ "list", "list the benchmarks with their sizes and summaries", cmd_list },
 	{ "version", "print the cowbench version and source commit", cmd_version },
 	{ "build", "build kernels from kernels/*.kernel (cached)", cmd_build },
-	{ "report", "turn datasets into reports (reserved: issue 5)", cmd_report },
+	{ "report", "turn datasets into report.md and email.txt", cmd_report },
 	{ "check", "gate a dataset against a baseline (CI); make baselines", cmd_check },
 };
 
