@@ -36,8 +36,13 @@ char *cb_dataset_create(const char *base, const char *tag)
 		char *dir = n == 1 ? cb_strdup_printf("%s/%s-%s", base, stamp, tag)
 				   : cb_strdup_printf("%s/%s-%s-%d", base, stamp, tag, n);
 
-		if (!mkdir(dir, 0777))
-			return dir;
+		if (!mkdir(dir, 0777)) {
+			/* Absolute: later steps run commands in other directories. */
+			char *abs = realpath(dir, NULL);
+
+			free(dir);
+			return abs;
+		}
 		free(dir);
 		if (errno != EEXIST)
 			return NULL;

@@ -460,7 +460,9 @@ int cb_run_vm(const struct cb_run_opts *given)
 				      "'apt-get install qemu-system-x86' (scripts/deps.sh does)", QEMU);
 
 	if (o->resume) {
-		run_dir = strdup(o->resume);
+		run_dir = realpath(o->resume, NULL);
+		if (!run_dir)
+			return cb_usage_error("run", "--resume %s: %s", o->resume, strerror(errno));
 	} else {
 		run_dir = cb_dataset_create(o->out ? o->out : cb_dataset_default_base(), "vm");
 		if (!run_dir)

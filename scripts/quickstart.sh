@@ -3,10 +3,28 @@
 # The main job: build the default kernel, boot it (KVM if a probe boot proves
 # it works, else TCG in deterministic icount mode) once per reuse-policy
 # variant, run the quick suite, cowbench's probes and the kernel's mm
-# selftests inside.  Extra arguments go to `cowbench run`
-# (e.g. --host to measure the running kernel, --filter '^fault/').
+# selftests inside, then write the report (report.md, email.txt) comparing
+# the policies with upstream's.  Extra arguments go to `cowbench run`
+# (e.g. --filter '^fault/').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 bash scripts/build.sh
-exec ./build/cowbench run --quick --suites micro,probes,selftests "$@"
+runs=${COWBENCH_RUNS:-datasets/runs}
+mkdir -p "$runs"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+./build/cowbench run --quick --suites micro,probes,selftests --out "$runs" "$@" \
+	| tee "$log" || status=$?
+# The dataset this run wrote, as `run` names it on its last line.
+dataset=$(sed -n 's/^dataset: //p' "$log" | tail -n 1)
+# A report compares cells: only when the run had two or more (not --host).
+cells=0
+[ -n "$dataset" ] && [ -f "$dataset/meta.json" ] &&
+	cells=$(grep -c '"variant":' "$dataset/meta.json" || true)
+if [ "$cells" -ge 2 ] && [ "$status" -ne 130 ]; then
+	echo
+	./build/cowbench report "$dataset" || status=$?
+fi
+exit "$status"

@@ -34,6 +34,22 @@ static void test_create_is_unique(void **state)
 	free(b);
 }
 
+/* A relative --out gives an absolute dataset path (initramfs packing cd's). */
+static void test_create_is_absolute(void **state)
+{
+	char cwd[4096], *dir;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(tmpdir), 0);
+	dir = cb_dataset_create("relative/runs", "vm");
+	assert_int_equal(chdir(cwd), 0);
+	assert_non_null(dir);
+	assert_int_equal(dir[0], '/');
+	assert_non_null(strstr(dir, "/relative/runs/"));
+	free(dir);
+}
+
 static void test_meta_round_trip(void **state)
 {
 	char *dir = cb_dataset_create(tmpdir, "meta");
@@ -122,6 +138,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_is_unique),
+		cmocka_unit_test(test_create_is_absolute),
 		cmocka_unit_test(test_meta_round_trip),
 		cmocka_unit_test(test_read_meta_errors_name_the_file),
 		cmocka_unit_test(test_sysinfo_helpers),
