@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +53,6 @@ struct report {
 	struct report_cell cell[MAX_CELLS];
 	size_t n;
 	size_t base;
-};
-
-static const char *const key_events[] = {
-	"vm.pgfault", "vm.cow_copy", "vm.cow_copy_spurious", "vm.cow_reuse_exclusive",
-	"vm.cow_reuse_checked", "vm.cow_unshare",
 };
 
 static void usage(FILE *out)
@@ -139,14 +135,6 @@ static double median_of(const struct cb_series *s, double *cv)
 	if (cv)
 		*cv = st.cv * 100;
 	return st.median;
-}
-
-static double event_median(const struct cb_result *r, const char *name)
-{
-	for (size_t e = 0; e < r->nr_events; e++)
-		if (!strcmp(r->events[e].name, name))
-			return median_of(&r->events[e].s, NULL);
-	return 0;
 }
 
 static int load(struct report *r, char **datasets, int nr, char *err, size_t errlen)
@@ -245,11 +233,13 @@ static void comparison_md(const struct report *r, size_t c, FILE *out)
 		fprintf(out, "| %s | %.1f | %.1f | %+.2f%% | %.2f%% | %.2f%% | %s |", rb->name, mb,
 			mn, change, cvb, cvn,
 			significant(r, &rb->ns_per_item, &rn->ns_per_item, change) ? "**\\***" : "");
-		for (size_t k = 0; k < sizeof(key_events) / sizeof(key_events[0]); k++) {
-			double eb = event_median(rb, key_events[k]), en = event_median(rn, key_events[k]);
+		for (size_t k = 0; k < cb_nr_key_events; k++) {
+			const char *ev = cb_key_events[k];
+			double eb = cb_result_event_median(rb, ev), en = cb_result_event_median(rn, ev);
 
 			if (eb != 0 || en != 0)
-				fprintf(out, " %s %.3g → %.3g", key_events[k] + 3, eb, en);
+				fprintf(out, " %s %.3g → %.3g", strncmp(ev, "vm.", 3) ? ev : ev + 3,
+					eb, en);
 		}
 		fprintf(out, " |\n");
 	}
@@ -285,6 +275,27 @@ static void provenance_md(const struct report *r, char **datasets, FILE *out)
 			json_string_value(json_object_get(r->cell[c].meta, "cmdline")) ?: "-");
 }
 
+/* Fewest repetitions any measured benchmark of any cell has. */
+static size_t fewest_repetitions(const struct report *r)
+{
+	size_t fewest = SIZE_MAX;
+
+	for (size_t c = 0; c < r->n; c++)
+		for (size_t i = 0; i < r->cell[c].res.n; i++)
+			if (r->cell[c].res.r[i].kind == CB_RES_OK &&
+			    r->cell[c].res.r[i].ns_per_item.n < fewest)
+				fewest = r->cell[c].res.r[i].ns_per_item.n;
+	return fewest;
+}
+
+/* Said in both files: with one or two repetitions the noise is unknown. */
+static void noise_warning(const struct report *r, FILE *out)
+{
+	if (fewest_repetitions(r) < 3)
+		fprintf(out, "\nFewer than 3 repetitions: the marks cannot allow\n"
+			"for noise. Rerun with --repetitions 3 or more.\n");
+}
+
 /* The 0-day table: only what moved, within EMAIL_WIDTH columns. */
 static void email(const struct report *r, FILE *out)
 {
@@ -294,6 +305,7 @@ static void email(const struct report *r, FILE *out)
 	fprintf(out, "cowbench: %zu cell%s against %.*s\n", r->n - 1, r->n == 2 ? "" : "s",
 		EMAIL_WIDTH - 30, b->name);
 	fprintf(out, "%s mode: %s\n", r->mode, unit);
+	noise_warning(r, out);
 	for (size_t c = 0; c < r->n; c++) {
 		const struct report_cell *n = &r->cell[c];
 		size_t shown = 0;
@@ -353,6 +365,7 @@ static int write_report(const struct report *r, char **datasets, const char *dir
 		"beyond 0.5% and beyond twice the range of either side's repetitions." :
 		"the numbers are nanoseconds per item; a change is marked \\* when a "
 		"two-sided Mann-Whitney U test on the repetitions gives p < 0.05.");
+	noise_warning(r, f);
 	for (size_t c = 0; c < r->n; c++)
 		if (c != r->base)
 			comparison_md(r, c, f);

@@ -73,20 +73,6 @@ static void print_header(const struct matrix *m, const char *title)
 }
 
 
-/* Median of a named event of a benchmark, per item; NAN when absent. */
-static double event_median(const struct cb_result *r, const char *event)
-{
-	for (size_t e = 0; r && e < r->nr_events; e++) {
-		if (!strcmp(r->events[e].name, event)) {
-			struct cb_stat st;
-
-			cb_stat_compute(&r->events[e].s, &st);
-			return st.median;
-		}
-	}
-	return r && r->kind == CB_RES_OK ? 0.0 : NAN;
-}
-
 /* Benchmarks in the order the first cell that has each lists them. */
 static void for_each_benchmark(const struct matrix *m,
 			       void (*fn)(const struct matrix *m, const char *name, void *arg),
@@ -134,7 +120,7 @@ static void copy_row(const struct matrix *m, const char *name, void *arg)
 
 	(void)arg;
 	for (size_t c = 0; c < m->n; c++) {
-		double v = event_median(cb_results_find(&m->cell[c].res, name), "vm.cow_copy");
+		double v = cb_result_event_median(cb_results_find(&m->cell[c].res, name), "vm.cow_copy");
 
 		any |= isfinite(v) && v > 0;
 	}
@@ -143,8 +129,8 @@ static void copy_row(const struct matrix *m, const char *name, void *arg)
 	print_label(m, name);
 	for (size_t c = 0; c < m->n; c++) {
 		const struct cb_result *r = cb_results_find(&m->cell[c].res, name);
-		double copy = event_median(r, "vm.cow_copy");
-		double spurious = event_median(r, "vm.cow_copy_spurious");
+		double copy = cb_result_event_median(r, "vm.cow_copy");
+		double spurious = cb_result_event_median(r, "vm.cow_copy_spurious");
 		char text[48] = "-";
 
 		if (isfinite(copy))
@@ -162,7 +148,7 @@ static void specref_row(const struct matrix *m, const char *name, void *arg)
 		return;
 	print_label(m, name);
 	for (size_t c = 0; c < m->n; c++) {
-		double v = event_median(cb_results_find(&m->cell[c].res, name), "specref_refs");
+		double v = cb_result_event_median(cb_results_find(&m->cell[c].res, name), "specref_refs");
 		char text[32] = "-";
 
 		if (isfinite(v))

@@ -7,6 +7,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <jansson.h>
 #include <regex.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,7 +328,7 @@ int cb_results_check(const struct cb_results *res, bool quick, const char *filte
 }
 
 /* Events a reader of the summary looks for first; the dataset has them all. */
-static const char *const key_events[] = {
+const char *const cb_key_events[] = {
 	"vm.pgfault", "vm.pgreuse", "vm.thp_fault_alloc", "vm.nr_foll_pin_acquired",
 	/* added by the cowbench series (patches/6.12/0002) */
 	"vm.cow_copy", "vm.cow_copy_spurious", "vm.cow_unshare", "vm.cow_reuse_exclusive",
@@ -335,6 +336,21 @@ static const char *const key_events[] = {
 	/* references the speculative-reference generator took (patch 0006) */
 	"specref_refs",
 };
+const size_t cb_nr_key_events = sizeof(cb_key_events) / sizeof(cb_key_events[0]);
+
+double cb_result_event_median(const struct cb_result *r, const char *name)
+{
+	for (size_t e = 0; r && e < r->nr_events; e++) {
+		if (!strcmp(r->events[e].name, name)) {
+			struct cb_stat st;
+
+			cb_stat_compute(&r->events[e].s, &st);
+			return st.median;
+		}
+	}
+	return r && r->kind == CB_RES_OK ? 0.0 : NAN;
+}
+
 
 static void print_time(FILE *out, double ns, const char *item)
 {
@@ -367,17 +383,12 @@ void cb_results_print(const struct cb_results *res, FILE *out)
 		fprintf(out, "%-40s ", r->name);
 		print_time(out, st.median, r->item[0] ? r->item : "item");
 		fprintf(out, " %6.1f%% %4zu ", st.cv * 100, st.n);
-		for (size_t k = 0; k < sizeof(key_events) / sizeof(key_events[0]); k++) {
-			for (size_t e = 0; e < r->nr_events; e++) {
-				struct cb_stat es;
+		for (size_t k = 0; k < cb_nr_key_events; k++) {
+			double v = cb_result_event_median(r, cb_key_events[k]);
 
-				if (strcmp(r->events[e].name, key_events[k]))
-					continue;
-				cb_stat_compute(&r->events[e].s, &es);
-				if (es.median != 0.0)
-					fprintf(out, " %s=%.3g", strncmp(key_events[k], "vm.", 3) ?
-						key_events[k] : key_events[k] + 3, es.median);
-			}
+			if (v != 0.0)
+				fprintf(out, " %s=%.3g", strncmp(cb_key_events[k], "vm.", 3) ?
+					cb_key_events[k] : cb_key_events[k] + 3, v);
 		}
 		fputc('\n', out);
 	}

@@ -71,6 +71,15 @@ int cb_results_check(const struct cb_results *res, bool quick, const char *filte
 		     struct cb_completeness *c, FILE *out);
 /* How many benchmarks of the profile @filter selects; -1 for a bad regex. */
 int cb_filter_count(bool quick, const char *filter);
+/* The vm events summaries show beside time per item. */
+extern const char *const cb_key_events[];
+extern const size_t cb_nr_key_events;
+/*
+ * Median per item of event @name over @r's repetitions: 0 when it never
+ * moved (counters are written only when non-zero), NAN for no measurement
+ * (@r NULL, skipped or failed).
+ */
+double cb_result_event_median(const struct cb_result *r, const char *name);
 /* The run's summary table: medians, CV, key events per item, skips. */
 void cb_results_print(const struct cb_results *res, FILE *out);
 
