@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "initramfs.h"
 
+/* 2020-01-01, the date the guest RTC starts at under icount. */
+#define CB_INITRAMFS_MTIME 1577836800
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,12 +140,18 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 		free(job_path);
 	}
 	if (!ret) {
-		/* Sorted names and fixed times: the same inputs give the same bytes. */
+		/*
+		 * Sorted names, fixed inode numbers (--reproducible) and fixed
+		 * times: the same inputs give the same bytes.  The bytes matter
+		 * beyond the content: two archives that differed only in mtimes
+		 * booted into different instruction counts for the whole run.
+		 */
 		char *qout = cb_shell_quote(out);
 
-		cmd = cb_strdup_printf("cd %s && find . -mindepth 1 | LC_ALL=C sort | "
+		cmd = cb_strdup_printf("cd %s && find . -mindepth 1 -exec touch -h -d @%d {} + && "
+				       "find . -mindepth 1 | LC_ALL=C sort | "
 				       "cpio --quiet -o -H newc --reproducible -R 0:0 > %s",
-				       qstage, qout);
+				       qstage, CB_INITRAMFS_MTIME, qout);
 		free(qout);
 		ret = run(cmd);
 		free(cmd);
