@@ -4,6 +4,7 @@
  * Statistics on the per-repetition series come from results.c (GSL).
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,20 +141,53 @@ const struct cb_base_entry *cb_baseline_find(const struct cb_baseline *b, const 
 	return NULL;
 }
 
+/*
+ * Identity fields in the order they are checked.  The first
+ * IDENTITY_MUST_MATCH decide whether two numbers may be compared at all;
+ * boots of one baseline must agree on every one.
+ */
+static const struct {
+	const char *what;
+	size_t off;
+} identity_fields[] = {
+	{ "mode", offsetof(struct cb_identity, mode) },
+	{ "QEMU version", offsetof(struct cb_identity, qemu) },
+	{ "kernel config", offsetof(struct cb_identity, config_hash) },
+	{ "patch series", offsetof(struct cb_identity, series_hash) },
+	{ "kernel command line", offsetof(struct cb_identity, cmdline) },
+};
+#define IDENTITY_MUST_MATCH 3
+
+/* Index of the first of the first @nr fields that differs, or -1. */
+static int identity_field_differs(const struct cb_identity *a, const struct cb_identity *b,
+				  size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (strcmp((const char *)a + identity_fields[i].off,
+			   (const char *)b + identity_fields[i].off))
+			return (int)i;
+	return -1;
+}
+
+const char *cb_identity_incomparable(const struct cb_identity *base,
+				     const struct cb_identity *now, char *why, size_t len)
+{
+	int i = identity_field_differs(base, now, IDENTITY_MUST_MATCH);
+
+	if (i < 0)
+		return NULL;
+	snprintf(why, len, "%s differs: baseline '%.60s', dataset '%.60s'",
+		 identity_fields[i].what, (const char *)base + identity_fields[i].off,
+		 (const char *)now + identity_fields[i].off);
+	return why;
+}
+
 /* Which identity field differs, or NULL: boots of one baseline must agree. */
 static const char *identity_differs(const struct cb_identity *a, const struct cb_identity *b)
 {
-	if (strcmp(a->mode, b->mode))
-		return "mode";
-	if (strcmp(a->qemu, b->qemu))
-		return "QEMU version";
-	if (strcmp(a->config_hash, b->config_hash))
-		return "kernel config";
-	if (strcmp(a->series_hash, b->series_hash))
-		return "patch series";
-	if (strcmp(a->cmdline, b->cmdline))
-		return "kernel command line";
-	return NULL;
+	int i = identity_field_differs(a, b, sizeof(identity_fields) / sizeof(identity_fields[0]));
+
+	return i < 0 ? NULL : identity_fields[i].what;
 }
 
 int cb_baseline_build(const char *const *datasets, size_t n, const char *cell,

@@ -56,6 +56,12 @@ int cb_baseline_build(const char *const *datasets, size_t n, const char *cell,
 		      struct cb_baseline *out, char *err, size_t errlen);
 int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, size_t errlen);
 int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t errlen);
+/*
+ * Why numbers measured on @now cannot be compared with @base (another
+ * mode, QEMU version or kernel config), in @why; NULL if they can.
+ */
+const char *cb_identity_incomparable(const struct cb_identity *base,
+				     const struct cb_identity *now, char *why, size_t len);
 const struct cb_base_entry *cb_baseline_find(const struct cb_baseline *b, const char *name);
 void cb_baseline_free(struct cb_baseline *b);
 

@@ -47,34 +47,6 @@ static void usage(FILE *out)
 		NOISE_FACTOR, DEFAULT_THRESHOLD_ICOUNT, DEFAULT_THRESHOLD_WALL);
 }
 
-/* The fields that make two numbers incomparable, or NULL. */
-static const char *incomparable(const struct cb_identity *base, const struct cb_identity *now,
-				char *why, size_t len)
-{
-	static const struct {
-		const char *what;
-		size_t off, size;
-	} fields[] = {
-		{ "mode", offsetof(struct cb_identity, mode), sizeof(((struct cb_identity *)0)->mode) },
-		{ "QEMU version", offsetof(struct cb_identity, qemu),
-		  sizeof(((struct cb_identity *)0)->qemu) },
-		{ "kernel config", offsetof(struct cb_identity, config_hash),
-		  sizeof(((struct cb_identity *)0)->config_hash) },
-	};
-
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const char *a = (const char *)base + fields[i].off;
-		const char *b = (const char *)now + fields[i].off;
-
-		if (strncmp(a, b, fields[i].size)) {
-			snprintf(why, len, "%s differs: baseline '%.60s', dataset '%.60s'",
-				 fields[i].what, a, b);
-			return why;
-		}
-	}
-	return NULL;
-}
-
 static int write_baseline(const char *file, const char *cell, char **datasets, int n)
 {
 	struct cb_baseline b;
@@ -107,7 +79,7 @@ static int check(const char *file, const char *cell, const char *dataset, double
 		cb_baseline_free(&base);
 		return cb_usage_error("check", "%s", err);
 	}
-	if (incomparable(&base.id, &now.id, why, sizeof(why))) {
+	if (cb_identity_incomparable(&base.id, &now.id, why, sizeof(why))) {
 		cb_usage_error("check", "%s: cannot compare with %s: %s", dataset, file, why);
 		goto out;
 	}
