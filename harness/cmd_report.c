@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cowbench report DATASET... [--baseline CELL] [--out DIR]: what reviewers
- * read.  Writes report.md (per benchmark: baseline and each other cell,
- * medians, % change, CV, a significance mark, key events per item; the
- * side-by-side tables with the correctness matrix; provenance) and
- * email.txt (the 0-day bot's %change idiom, within 72 columns).
+ * read.  Writes, into DIR:
  *
- * Significance: in icount mode the numbers are guest instructions and
- * repeat exactly, so a plain threshold (0.5%) marks a change; otherwise a
- * two-sided Mann-Whitney U test (GSL normal CDF) at p < 0.05 on the
- * repetitions.  Nothing is written unless every input reads cleanly.
+ *   report.md   per benchmark: baseline and each other cell, medians,
+ *               % change, its 95% bootstrap interval, the mark, CV, key
+ *               events per item; the correctness matrix beside the numbers;
+ *               provenance
+ *   index.html  the same, self-contained with the plots inline (report_html.c)
+ *   email.txt   the 0-day bot's %change idiom, within 72 columns
+ *   *.svg       gnuplot plots from plots/ templates, with their data (*.dat)
+ *
+ * The statistics are in report_stats.c.  Everything is written into a
+ * scratch directory first and moved into DIR only when every part is
+ * done: an input that does not read, or a plot that fails, leaves no
+ * partial report behind.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,122 +24,64 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
-#include <gsl/gsl_cdf.h>
 #include <jansson.h>
 
 #include "cli.h"
 #include "dataset.h"
 #include "matrix.h"
+#include "report.h"
 #include "results.h"
 #include "util.h"
 
-#define ICOUNT_THRESHOLD 0.5
-#define P_LIMIT 0.05
 #define EMAIL_WIDTH 72
-#define MAX_CELLS 64
+#define MAX_PLOTS 24
 
 #ifndef COWBENCH_SOURCE_DIR
 #define COWBENCH_SOURCE_DIR "."
 #endif
 
-struct report_cell {
-	char name[160];
-	const char *dataset;
-	json_t *meta;		/* the cell's record (borrowed from its dataset's meta) */
-	struct cb_results res;
-};
-
-struct report {
-	const char *mode;
-	json_t *metas[MAX_CELLS];
-	size_t nr_metas;
-	struct report_cell cell[MAX_CELLS];
-	size_t n;
-	size_t base;
-};
-
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cowbench report DATASET... [--baseline CELL] [--out DIR]\n\n"
-		"Write report.md and email.txt comparing every cell of the datasets with a\n"
-		"baseline cell (default: the first; CELL is kernel.variant or a variant name).\n"
-		"--out DIR defaults to reports/local/<name of the first dataset>.\n\n"
+		"Write report.md, index.html, email.txt and plots comparing every cell of the\n"
+		"datasets with a baseline cell (default: the first; CELL is kernel.variant or a\n"
+		"variant name).  --out DIR defaults to reports/local/<name of the first dataset>.\n\n"
 		"Exit status: 0 written, 2 unusable input (nothing is written).\n");
 }
 
-/*
- * Two-sided Mann-Whitney U p-value, normal approximation with tie
- * correction; 1 when either side has fewer than 2 values.
- */
-static double mann_whitney_p(const struct cb_series *a, const struct cb_series *b)
+void report_events_text(const struct report_row *row, char *buf, size_t len)
 {
-	double u = 0, n1 = (double)a->n, n2 = (double)b->n, ties = 0, mu, sigma, z;
-	size_t n = a->n + b->n;
+	size_t used = 0;
 
-	if (a->n < 2 || b->n < 2)
-		return 1;
-	for (size_t i = 0; i < a->n; i++)
-		for (size_t j = 0; j < b->n; j++)
-			u += a->v[i] > b->v[j] ? 1 : a->v[i] == b->v[j] ? 0.5 : 0;
-	/* tie groups over the pooled sample */
-	for (size_t i = 0; i < n; i++) {
-		double x = i < a->n ? a->v[i] : b->v[i - a->n], t = 0;
-		bool first = true;
+	buf[0] = '\0';
+	for (size_t k = 0; k < cb_nr_key_events && used < len; k++) {
+		const char *ev = cb_key_events[k];
+		double eb = cb_result_event_median(row->base, ev);
+		double en = cb_result_event_median(row->now, ev);
 
-		for (size_t j = 0; j < n; j++) {
-			double y = j < a->n ? a->v[j] : b->v[j - a->n];
-
-			if (y == x) {
-				t++;
-				if (j < i)
-					first = false;
-			}
-		}
-		if (first && t > 1)
-			ties += t * t * t - t;
+		if (eb != 0 || en != 0)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s %.3g → %.3g",
+						 used ? " " : "",
+						 strncmp(ev, "vm.", 3) ? ev : ev + 3, eb, en);
 	}
-	mu = n1 * n2 / 2;
-	sigma = sqrt(n1 * n2 / 12 * ((double)n + 1 - ties / ((double)n * ((double)n - 1))));
-	if (sigma == 0)
-		return 1;
-	z = (fabs(u - mu) - 0.5) / sigma;
-	return fmin(1, 2 * gsl_cdf_ugaussian_Q(z > 0 ? z : 0));
 }
 
-/* (max - min) / median of the repetitions, in %. */
-static double range_pct(const struct cb_series *s)
+const char *report_noise_warning(const struct report *r)
 {
-	struct cb_stat st;
+	size_t fewest = report_fewest_repetitions(r);
 
-	cb_stat_compute(s, &st);
-	return st.median > 0 ? (st.max - st.min) / st.median * 100 : 0;
-}
-
-/*
- * icount: beyond the threshold and beyond twice the repetitions' own
- * range on either side (as `check` gates: fork's repetitions move by
- * several % even in icount mode).  Otherwise Mann-Whitney.
- */
-static bool significant(const struct report *r, const struct cb_series *base,
-			const struct cb_series *now, double change)
-{
-	if (!strcmp(r->mode, "icount"))
-		return fabs(change) > fmax(ICOUNT_THRESHOLD,
-					   2 * fmax(range_pct(base), range_pct(now)));
-	return mann_whitney_p(base, now) < P_LIMIT;
-}
-
-static double median_of(const struct cb_series *s, double *cv)
-{
-	struct cb_stat st;
-
-	cb_stat_compute(s, &st);
-	if (cv)
-		*cv = st.cv * 100;
-	return st.median;
+	if (fewest < 3)
+		return "Fewer than 3 repetitions: the marks cannot allow for noise. "
+		       "Rerun with --repetitions 3 or more.";
+	if (!report_icount(r) && fewest < CB_REPORT_WALL_MIN_REPS)
+		return "Wall-clock mode with fewer than 9 repetitions: the test has "
+		       "little power. Rerun with --repetitions 9 or more "
+		       "(run interleaves them across cells).";
+	return NULL;
 }
 
 static int load(struct report *r, char **datasets, int nr, char *err, size_t errlen)
@@ -166,8 +113,8 @@ static int load(struct report *r, char **datasets, int nr, char *err, size_t err
 			char *dir = cb_path(datasets[d], name), *path = cb_path(dir, "micro.json");
 			int ret = 0;
 
-			if (r->n == MAX_CELLS) {
-				snprintf(err, errlen, "more than %d cells", MAX_CELLS);
+			if (r->n == CB_REPORT_MAX_CELLS) {
+				snprintf(err, errlen, "more than %d cells", CB_REPORT_MAX_CELLS);
 				ret = -1;
 			} else if (access(path, R_OK)) {
 				snprintf(err, errlen, "%s: missing (cell %s, status %s)", path, name,
@@ -212,100 +159,150 @@ static int pick_baseline(struct report *r, const char *want, char *err, size_t e
 	return -1;
 }
 
+
 static void comparison_md(const struct report *r, size_t c, FILE *out)
 {
 	const struct report_cell *b = &r->cell[r->base], *n = &r->cell[c];
 
 	fprintf(out, "\n## %s against %s\n\n", n->name, b->name);
-	fprintf(out, "| benchmark | %s | %s | change | CV %s | CV %s | | events per item (%s → %s) |\n",
-		b->name, n->name, b->name, n->name, b->name, n->name);
-	fprintf(out, "|---|---:|---:|---:|---:|---:|---|---|\n");
+	fprintf(out, "| benchmark | %s | %s | change | 95%% interval | CV %s | CV %s | | "
+		"events per item (%s → %s) |\n", b->name, n->name, b->name, n->name, b->name,
+		n->name);
+	fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---|---|\n");
 	for (size_t i = 0; i < b->res.n; i++) {
-		const struct cb_result *rb = &b->res.r[i];
-		const struct cb_result *rn = cb_results_find(&n->res, rb->name);
-		double cvb, cvn, mb, mn, change;
+		struct report_row row;
+		char events[512];
 
-		if (rb->kind != CB_RES_OK || !rn || rn->kind != CB_RES_OK)
+		if (!report_compare(r, c, i, &row))
 			continue;
-		mb = median_of(&rb->ns_per_item, &cvb);
-		mn = median_of(&rn->ns_per_item, &cvn);
-		change = mb > 0 ? (mn - mb) / mb * 100 : 0;
-		fprintf(out, "| %s | %.1f | %.1f | %+.2f%% | %.2f%% | %.2f%% | %s |", rb->name, mb,
-			mn, change, cvb, cvn,
-			significant(r, &rb->ns_per_item, &rn->ns_per_item, change) ? "**\\***" : "");
-		for (size_t k = 0; k < cb_nr_key_events; k++) {
-			const char *ev = cb_key_events[k];
-			double eb = cb_result_event_median(rb, ev), en = cb_result_event_median(rn, ev);
-
-			if (eb != 0 || en != 0)
-				fprintf(out, " %s %.3g → %.3g", strncmp(ev, "vm.", 3) ? ev : ev + 3,
-					eb, en);
-		}
-		fprintf(out, " |\n");
+		report_events_text(&row, events, sizeof(events));
+		fprintf(out, "| %s | %.1f | %.1f | %+.2f%% | %+.2f%% .. %+.2f%% | %.2f%% | %.2f%% "
+			"| %s | %s |\n", row.name, row.base_median, row.now_median, row.change,
+			row.ci_lo, row.ci_hi, row.cv_base, row.cv_now,
+			row.significant ? "**\\***" : "", events);
 	}
 }
 
-static void provenance_md(const struct report *r, char **datasets, FILE *out)
+size_t report_provenance(const struct report *r, char **keys, char **vals, size_t max)
 {
-	fprintf(out, "\n## Provenance\n\n| | |\n|---|---|\n");
+	size_t n = 0;
+
+#define ADD(k, ...)							\
+	do {								\
+		if (n < max) {						\
+			keys[n] = strdup(k);				\
+			vals[n++] = cb_strdup_printf(__VA_ARGS__);	\
+		}							\
+	} while (0)
 	for (size_t d = 0; d < r->nr_metas; d++) {
-		json_t *m = r->metas[d], *k;
+		json_t *m = r->metas[d], *k, *host = json_object_get(m, "host");
 		const char *name;
 
-		fprintf(out, "| dataset | `%s` (%s) |\n", datasets[d],
-			json_string_value(json_object_get(m, "date")) ?: "?");
-		fprintf(out, "| mode, accelerator | %s, %s |\n",
-			json_string_value(json_object_get(m, "mode")) ?: "?",
-			json_string_value(json_object_get(m, "accelerator")) ?: "host");
-		fprintf(out, "| QEMU | %s |\n", json_string_value(json_object_get(m, "qemu")) ?: "-");
-		fprintf(out, "| host | %s, %lld CPUs, kernel %s |\n",
-			json_string_value(json_object_get(json_object_get(m, "host"), "cpu_model")) ?: "?",
-			json_integer_value(json_object_get(json_object_get(m, "host"), "nr_cpus")),
-			json_string_value(json_object_get(json_object_get(m, "kernel"), "release")) ?: "?");
-		fprintf(out, "| cowbench | %s |\n",
-			json_string_value(json_object_get(json_object_get(m, "cowbench"), "commit")) ?: "?");
-		json_object_foreach(json_object_get(m, "kernels"), name, k)
-			fprintf(out, "| kernel %s | %s; series %.16s; config %.16s |\n", name,
-				json_string_value(json_object_get(k, "source")) ?: "?",
-				json_string_value(json_object_get(k, "series_hash")) ?: "?",
-				json_string_value(json_object_get(k, "config_hash")) ?: "?");
+		ADD("dataset", "%s (%s)", r->datasets[d],
+		    json_string_value(json_object_get(m, "date")) ?: "?");
+		ADD("mode, accelerator", "%s, %s",
+		    json_string_value(json_object_get(m, "mode")) ?: "?",
+		    json_string_value(json_object_get(m, "accelerator")) ?: "host");
+		ADD("QEMU", "%s", json_string_value(json_object_get(m, "qemu")) ?: "-");
+		ADD("host", "%s, %lld CPUs, kernel %s",
+		    json_string_value(json_object_get(host, "cpu_model")) ?: "?",
+		    json_integer_value(json_object_get(host, "nr_cpus")),
+		    json_string_value(json_object_get(json_object_get(m, "kernel"), "release")) ?:
+		    "?");
+		ADD("cowbench", "%s",
+		    json_string_value(json_object_get(json_object_get(m, "cowbench"), "commit")) ?:
+		    "?");
+		json_object_foreach(json_object_get(m, "kernels"), name, k) {
+			char *label = cb_strdup_printf("kernel %s", name);
+
+			ADD(label, "%s; series %.16s; config %.16s",
+			    json_string_value(json_object_get(k, "source")) ?: "?",
+			    json_string_value(json_object_get(k, "series_hash")) ?: "?",
+			    json_string_value(json_object_get(k, "config_hash")) ?: "?");
+			free(label);
+		}
 	}
-	for (size_t c = 0; c < r->n; c++)
-		fprintf(out, "| %s command line | `%s` |\n", r->cell[c].name,
-			json_string_value(json_object_get(r->cell[c].meta, "cmdline")) ?: "-");
+	for (size_t c = 0; c < r->n; c++) {
+		char *label = cb_strdup_printf("%s command line", r->cell[c].name);
+
+		ADD(label, "%s", json_string_value(json_object_get(r->cell[c].meta, "cmdline")) ?:
+		    "-");
+		free(label);
+	}
+#undef ADD
+	return n;
 }
 
-/* Fewest repetitions any measured benchmark of any cell has. */
-static size_t fewest_repetitions(const struct report *r)
+static void provenance_md(const struct report *r, FILE *out)
 {
-	size_t fewest = SIZE_MAX;
+	char *keys[64], *vals[64];
+	size_t n = report_provenance(r, keys, vals, 64);
 
-	for (size_t c = 0; c < r->n; c++)
-		for (size_t i = 0; i < r->cell[c].res.n; i++)
-			if (r->cell[c].res.r[i].kind == CB_RES_OK &&
-			    r->cell[c].res.r[i].ns_per_item.n < fewest)
-				fewest = r->cell[c].res.r[i].ns_per_item.n;
-	return fewest;
+	fprintf(out, "\n## Provenance\n\n| | |\n|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		bool code = strstr(keys[i], "command line") != NULL;
+
+		fprintf(out, "| %s | %s%s%s |\n", keys[i], code ? "`" : "", vals[i], code ? "`" : "");
+		free(keys[i]);
+		free(vals[i]);
+	}
 }
 
-/* Said in both files: with one or two repetitions the noise is unknown. */
-static void noise_warning(const struct report *r, FILE *out)
+static void report_md(const struct report *r, char *const *svgs, char *const *titles,
+		      FILE *f)
 {
-	if (fewest_repetitions(r) < 3)
-		fprintf(out, "\nFewer than 3 repetitions: the marks cannot allow\n"
-			"for noise. Rerun with --repetitions 3 or more.\n");
+	const char *warning = report_noise_warning(r);
+
+	fprintf(f, "# cowbench report\n\nBaseline: **%s**. Mode: **%s** — %s "
+		"Intervals: 95%% bootstrap of the change of the median.\n",
+		r->cell[r->base].name, r->mode, report_method(r));
+	if (warning)
+		fprintf(f, "\n%s\n", warning);
+	if (svgs[0])
+		fprintf(f, "\n## Plots\n\n");
+	for (size_t i = 0; svgs[i]; i++)
+		fprintf(f, "![%s](%s)\n\n", titles[i], svgs[i]);
+	for (size_t c = 0; c < r->n; c++)
+		if (c != r->base)
+			comparison_md(r, c, f);
+	for (size_t d = 0; d < r->nr_metas; d++)
+		cb_matrix_print(r->metas[d], r->datasets[d], f, true);
+	provenance_md(r, f);
+}
+
+/* Word-wrapped to EMAIL_WIDTH. */
+static void wrapped(const char *text, FILE *out)
+{
+	size_t col = 0;
+	char *copy = strdup(text), *save, *word;
+
+	for (word = strtok_r(copy, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
+		size_t len = strlen(word);
+
+		if (col && col + 1 + len > EMAIL_WIDTH) {
+			fputc('\n', out);
+			col = 0;
+		}
+		col += (size_t)fprintf(out, "%s%s", col ? " " : "", word);
+	}
+	fputc('\n', out);
+	free(copy);
 }
 
 /* The 0-day table: only what moved, within EMAIL_WIDTH columns. */
 static void email(const struct report *r, FILE *out)
 {
 	const struct report_cell *b = &r->cell[r->base];
-	const char *unit = strcmp(r->mode, "icount") ? "ns per item" : "guest instructions per item";
+	const char *unit = report_icount(r) ? "guest instructions per item" : "ns per item";
+	const char *warning = report_noise_warning(r);
 
 	fprintf(out, "cowbench: %zu cell%s against %.*s\n", r->n - 1, r->n == 2 ? "" : "s",
 		EMAIL_WIDTH - 30, b->name);
 	fprintf(out, "%s mode: %s\n", r->mode, unit);
-	noise_warning(r, out);
+	if (warning) {
+		fputc('\n', out);
+		wrapped(warning, out);
+	}
 	for (size_t c = 0; c < r->n; c++) {
 		const struct report_cell *n = &r->cell[c];
 		size_t shown = 0;
@@ -317,86 +314,124 @@ static void email(const struct report *r, FILE *out)
 		fprintf(out, "%12s %9s %12s  %s\n", "------------", "---------", "------------",
 			"---------");
 		for (size_t i = 0; i < b->res.n; i++) {
-			const struct cb_result *rb = &b->res.r[i];
-			const struct cb_result *rn = cb_results_find(&n->res, rb->name);
-			double mb, mn, change;
+			struct report_row row;
 
-			if (rb->kind != CB_RES_OK || !rn || rn->kind != CB_RES_OK)
-				continue;
-			mb = median_of(&rb->ns_per_item, NULL);
-			mn = median_of(&rn->ns_per_item, NULL);
-			change = mb > 0 ? (mn - mb) / mb * 100 : 0;
-			if (!significant(r, &rb->ns_per_item, &rn->ns_per_item, change))
+			if (!report_compare(r, c, i, &row) || !row.significant)
 				continue;
 			/* 12+1+9+1+12+2 = 37 columns before the name */
-			fprintf(out, "%12.1f %+8.1f%% %12.1f  %.*s\n", mb, change, mn,
-				EMAIL_WIDTH - 37, rb->name);
+			fprintf(out, "%12.1f %+8.1f%% %12.1f  %.*s\n", row.base_median, row.change,
+				row.now_median, EMAIL_WIDTH - 37, row.name);
 			shown++;
 		}
 		if (!shown)
-			fprintf(out, "%s\n", strcmp(r->mode, "icount") ?
-				"(no change with p < 0.05)" :
-				"(no change beyond 0.5% and the repetitions' range)");
+			fprintf(out, "%s\n", report_icount(r) ?
+				"(no change beyond 0.5% and the repetitions' range)" :
+				"(no change with p < 0.05)");
 	}
 }
 
-static int write_report(const struct report *r, char **datasets, const char *dir, char *err,
-			size_t errlen)
+/* Open <dir>/<name> for writing, or say why not. */
+static FILE *create(const char *dir, const char *name, char *err, size_t errlen)
 {
-	char *md = cb_path(dir, "report.md"), *mail = cb_path(dir, "email.txt");
-	char *md_tmp = cb_strdup_printf("%s.tmp", md), *mail_tmp = cb_strdup_printf("%s.tmp", mail);
-	FILE *f = NULL, *g = NULL;
+	char *path = cb_path(dir, name);
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+	free(path);
+	return f;
+}
+
+static int finish(FILE *f, const char *dir, const char *name, char *err, size_t errlen)
+{
+	if (fclose(f)) {
+		snprintf(err, errlen, "%s/%s: write failed", dir, name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every file of @scratch into @dir (rename: same file system), then @scratch away. */
+static int publish(const char *scratch, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(scratch);
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", scratch, strerror(errno));
+		return -1;
+	}
+	while (!ret && (e = readdir(d))) {
+		char *from, *to;
+
+		if (e->d_name[0] == '.')
+			continue;
+		from = cb_path(scratch, e->d_name);
+		to = cb_path(dir, e->d_name);
+		if (rename(from, to)) {
+			snprintf(err, errlen, "%s: %s", to, strerror(errno));
+			ret = -1;
+		}
+		free(from);
+		free(to);
+	}
+	closedir(d);
+	return ret;
+}
+
+static void remove_scratch(const char *scratch)
+{
+	char *q = cb_shell_quote(scratch), *cmd = cb_strdup_printf("rm -rf %s", q);
+
+	if (system(cmd))
+		fprintf(stderr, "cowbench report: could not remove %s\n", scratch);
+	free(cmd);
+	free(q);
+}
+
+static int write_report(const struct report *r, const char *dir, char *err, size_t errlen)
+{
+	char *scratch = cb_strdup_printf("%s/.partial-%d", dir, (int)getpid());
+	char *svgs[MAX_PLOTS] = { NULL }, *titles[MAX_PLOTS] = { NULL };
+	FILE *f;
 	int ret = -1;
 
-	if (cb_mkdir_p(dir)) {
-		snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+	if (cb_mkdir_p(scratch)) {
+		snprintf(err, errlen, "%s: cannot create: %s", scratch, strerror(errno));
 		goto out;
 	}
-	f = fopen(md_tmp, "w");
-	g = fopen(mail_tmp, "w");
-	if (!f || !g) {
-		snprintf(err, errlen, "%s: cannot write: %s", dir, strerror(errno));
+	if (report_plots(r, scratch, svgs, titles, MAX_PLOTS, err, errlen))
 		goto out;
-	}
-	fprintf(f, "# cowbench report\n\nBaseline: **%s**. Mode: **%s** — %s\n",
-		r->cell[r->base].name, r->mode,
-		!strcmp(r->mode, "icount") ?
-		"the numbers are guest instructions per item; a change is marked \\* "
-		"beyond 0.5% and beyond twice the range of either side's repetitions." :
-		"the numbers are nanoseconds per item; a change is marked \\* when a "
-		"two-sided Mann-Whitney U test on the repetitions gives p < 0.05.");
-	noise_warning(r, f);
-	for (size_t c = 0; c < r->n; c++)
-		if (c != r->base)
-			comparison_md(r, c, f);
-	for (size_t d = 0; d < r->nr_metas; d++)
-		cb_matrix_print(r->metas[d], datasets[d], f, true);
-	provenance_md(r, datasets, f);
-	email(r, g);
-	if (fclose(f) | fclose(g)) {
-		f = g = NULL;
-		snprintf(err, errlen, "%s: write failed", dir);
+	f = create(scratch, "report.md", err, errlen);
+	if (!f)
 		goto out;
-	}
-	f = g = NULL;
-	if (rename(md_tmp, md) || rename(mail_tmp, mail)) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+	report_md(r, svgs, titles, f);
+	if (finish(f, dir, "report.md", err, errlen))
 		goto out;
-	}
-	ret = 0;
-out:
-	if (f)
+	f = create(scratch, "email.txt", err, errlen);
+	if (!f)
+		goto out;
+	email(r, f);
+	if (finish(f, dir, "email.txt", err, errlen))
+		goto out;
+	f = create(scratch, "index.html", err, errlen);
+	if (!f)
+		goto out;
+	if (report_html(r, scratch, svgs, titles, f, err, errlen)) {
 		fclose(f);
-	if (g)
-		fclose(g);
-	if (ret) {
-		unlink(md_tmp);
-		unlink(mail_tmp);
+		goto out;
 	}
-	free(md);
-	free(mail);
-	free(md_tmp);
-	free(mail_tmp);
+	if (finish(f, dir, "index.html", err, errlen))
+		goto out;
+	ret = publish(scratch, dir, err, errlen);
+out:
+	remove_scratch(scratch);
+	for (size_t i = 0; svgs[i]; i++) {
+		free(svgs[i]);
+		free(titles[i]);
+	}
+	free(scratch);
 	return ret;
 }
 
@@ -436,6 +471,8 @@ int cmd_report(int argc, char **argv)
 		free(r);
 		return cb_usage_error("report", "no DATASET given");
 	}
+	if (r)
+		r->datasets = argv + optind;
 	if (!r || load(r, argv + optind, argc - optind, err, sizeof(err)) ||
 	    pick_baseline(r, baseline, err, sizeof(err))) {
 		cb_usage_error("report", "%s", r ? err : "out of memory");
@@ -455,11 +492,11 @@ int cmd_report(int argc, char **argv)
 		snprintf(base, sizeof(base), "%s", slash && slash[1] ? slash + 1 : argv[optind]);
 		dir = cb_strdup_printf("%s/reports/local/%s", COWBENCH_SOURCE_DIR, base);
 	}
-	if (write_report(r, argv + optind, dir, err, sizeof(err))) {
+	if (write_report(r, dir, err, sizeof(err))) {
 		cb_usage_error("report", "%s", err);
 		goto out;
 	}
-	printf("report: %s/report.md\n\n", dir);
+	printf("report: %s/report.md\nhtml:   %s/index.html\n\n", dir, dir);
 	{
 		char *mail = cb_path(dir, "email.txt"), *text = cb_read_file(mail, NULL);
 

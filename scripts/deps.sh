@@ -10,6 +10,8 @@ packages=(
 	# tests, artifact hashes
 	libbenchmark-dev libjansson-dev libgsl-dev libnuma-dev liburing-dev libcmocka-dev
 	libssl-dev
+	# reports: plots, and the test that checks index.html renders (PNG decode)
+	gnuplot-nox chromium libpng-dev
 	# kernels: Debian's 6.12 source and what building it takes
 	linux-source-6.12 bc bison flex libelf-dev ccache xz-utils cpio
 	# guests

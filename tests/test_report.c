@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cowbench report on recorded datasets: what report.md and email.txt say,
- * the 72-column limit, and bad inputs -- exit 2, a message naming the file,
- * and no report written.
+ * the 72-column limit, the statistics on a wall-clock fixture, the HTML
+ * report as headless Chromium draws it, and bad inputs -- exit 2, a
+ * message naming the file, and no report written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,12 +111,158 @@ static void test_baseline_by_variant(void **state)
 	free(log);
 }
 
+/* Wall-clock mode: Mann-Whitney marks the 5% shift, not the reordered twin. */
+static void test_wall_statistics(void **state)
+{
+	char *log, *md, *mail;
+
+	(void)state;
+	if (report("'" TEST_DATA "/check/wall-9'", "wall-9", &log))
+		fail_msg("report failed:\n%s", log);
+	md = out_file("wall-9", "report.md");
+	assert_non_null(strstr(md, "Mann-Whitney"));
+	assert_non_null(strstr(md, "| fault/reuse/2MiB/thp:off | 1611.0 | 1679.3 | +4.24% | "
+				   "+3.05% .. +6.12% | 1.03% | 1.18% | **\\*** |"));
+	assert_non_null(strstr(md, "| fault/anon/2MiB/thp:off | 6730.4 | 6730.4 | +0.00% | "
+				   "-1.23% .. +1.25% | 1.04% | 1.04% |  |"));
+	assert_null(strstr(md, "fewer than 9"));
+	free(md);
+	free(log);
+	/* three repetitions of a wall-clock mode: said in both files */
+	if (report("'" TEST_DATA "/check/wall-3'", "wall-3", &log))
+		fail_msg("report failed:\n%s", log);
+	md = out_file("wall-3", "report.md");
+	mail = out_file("wall-3", "email.txt");
+	assert_non_null(strstr(md, "Wall-clock mode with fewer than 9 repetitions"));
+	assert_non_null(strstr(mail, "Wall-clock mode with fewer than 9"));
+	free(md);
+	free(mail);
+	free(log);
+}
+
+/* Pixels of a PNG that are clearly coloured (the plots; text and tables are grey). */
+static long coloured_pixels(const char *png)
+{
+	png_image img = { .version = PNG_IMAGE_VERSION };
+	png_bytep buf;
+	long coloured = 0;
+
+	if (!png_image_begin_read_from_file(&img, png))
+		fail_msg("%s: not a PNG: %s", png, img.message);
+	img.format = PNG_FORMAT_RGB;
+	buf = malloc(PNG_IMAGE_SIZE(img));
+	assert_non_null(buf);
+	if (!png_image_finish_read(&img, NULL, buf, 0, NULL))
+		fail_msg("%s: %s", png, img.message);
+	for (size_t i = 0; i < (size_t)img.width * img.height; i++) {
+		int r = buf[3 * i], g = buf[3 * i + 1], b = buf[3 * i + 2];
+		int hi = r > g ? (r > b ? r : b) : (g > b ? g : b);
+		int lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
+
+		coloured += hi - lo > 80;
+	}
+	free(buf);
+	return coloured;
+}
+
+/* Headless Chromium's screenshot of @html into @png; its coloured pixels. */
+static long screenshot(const char *html, const char *png)
+{
+	char *log = cb_path(tmpdir, "chromium.log");
+	char *cmd = cb_strdup_printf("cd '%s' && HOME='%s' timeout 120 chromium --headless "
+				     "--no-sandbox --disable-gpu --hide-scrollbars "
+				     "--window-size=1280,3600 --screenshot='%s' 'file://%s' "
+				     ">'%s' 2>&1", tmpdir, tmpdir, png, html, log);
+
+	if (sh_status(cmd)) {
+		char *text = cb_read_file(log, NULL);
+
+		fail_msg("chromium failed (scripts/deps.sh installs it):\n%s", text);
+	}
+	free(cmd);
+	free(log);
+	return coloured_pixels(png);
+}
+
+/*
+ * index.html of the checked-in reference dataset: self-contained (the plots
+ * inline as SVG, nothing fetched), and Chromium draws the plots -- the
+ * screenshot has thousands of coloured pixels, while the same page with
+ * the SVG cut out has next to none (so the count measures the plots).
+ */
+static void test_html_renders(void **state)
+{
+	static const char *const plots[] = { "change.svg", "fork-size.svg", "fault-reuse.svg",
+					     "events.svg" };
+	char *log, *html, *path, *bare, *png;
+	long with, without;
+	size_t nr_svg = 0;
+
+	(void)state;
+	if (report("'" COWBENCH_SOURCE_TREE "/datasets/reference/policy-matrix-default-profile'",
+		   "html", &log))
+		fail_msg("report failed:\n%s", log);
+	assert_non_null(strstr(log, "/index.html"));
+	html = out_file("html", "index.html");
+	assert_non_null(html);
+	for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
+		char *svg = out_file("html", plots[i]);
+
+		if (!svg)
+			fail_msg("no %s beside index.html", plots[i]);
+		free(svg);
+	}
+	for (const char *p = html; (p = strstr(p, "<svg")); p++)
+		nr_svg++;
+	assert_true(nr_svg >= 4);
+	assert_null(strstr(html, "src=\"http"));
+	assert_null(strstr(html, "<script"));
+	assert_non_null(strstr(html, "<td>fault/reuse/2MiB/thp:off</td>"));
+
+	path = cb_strdup_printf("%s/html/index.html", tmpdir);
+	png = cb_path(tmpdir, "with-plots.png");
+	with = screenshot(path, png);
+	free(png);
+	/* the control: the same page without its <svg> elements */
+	{
+		char *out = cb_strdup_printf("%s/html/bare.html", tmpdir), *w = strdup(html);
+		char *p;
+		FILE *f;
+
+		while ((p = strstr(w, "<svg"))) {
+			char *end = strstr(p, "</svg>");
+
+			assert_non_null(end);
+			memmove(p, end + 6, strlen(end + 6) + 1);
+		}
+		f = fopen(out, "w");
+		assert_non_null(f);
+		fputs(w, f);
+		fclose(f);
+		free(w);
+		bare = out;
+	}
+	png = cb_path(tmpdir, "without-plots.png");
+	without = screenshot(bare, png);
+	print_message("coloured pixels: %ld with the plots, %ld without\n", with, without);
+	if (with < 5000 || without > with / 20)
+		fail_msg("the plots did not render: %ld coloured pixels with them, %ld without",
+			 with, without);
+	free(png);
+	free(bare);
+	free(path);
+	free(html);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_cells),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_baseline_by_variant),
+		cmocka_unit_test(test_wall_statistics),
+		cmocka_unit_test(test_html_renders),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);

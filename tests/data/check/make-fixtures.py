@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the small datasets tests/test_check.c reads.  Run from this
 directory after changing the dataset format; the output is checked in."""
-import json, os, shutil
+import json, os, random, shutil
 
 BENCH = {  # name: per-repetition guest instructions per item
     'fault/reuse/2MiB/thp:off': [1629.3, 1629.3, 1629.3],
@@ -54,3 +54,25 @@ dataset('truncated', meta(), micro_text=json.dumps(micro(BENCH))[:200])
 shutil.rmtree('corrupt-meta', ignore_errors=True)
 os.makedirs('corrupt-meta')
 open('corrupt-meta/meta.json', 'w').write('{"format": 1, "suites": [')
+
+# Wall-clock mode, two cells, interleaved-style noise: fault/reuse 5% slower
+# in b (Mann-Whitney must mark it, its interval must exclude 0), fault/anon
+# the same values in both (no mark, interval around 0).
+def wall(name, reps):
+    rng = random.Random(29374)
+    noisy = lambda centre: [round(centre * (1 + rng.gauss(0, 0.01)), 1) for _ in range(reps)]
+    anon = noisy(6700)  # the same values in both cells, in another order
+    cells = {'a.v': {'fault/reuse/2MiB/thp:off': noisy(1600), 'fault/anon/2MiB/thp:off': anon},
+             'b.v': {'fault/reuse/2MiB/thp:off': noisy(1680),
+                     'fault/anon/2MiB/thp:off': anon[::-1]}}
+    m = meta(mode='tcg')
+    m['suites'] = [{'variant': c, 'kernel': 'k', 'status': 'ok', 'cmdline': 'console=ttyS0'}
+                   for c in cells]
+    shutil.rmtree(name, ignore_errors=True)
+    for c, bench in cells.items():
+        os.makedirs(name + '/' + c)
+        json.dump(micro(bench), open(name + '/' + c + '/micro.json', 'w'), indent=1)
+    json.dump(m, open(name + '/meta.json', 'w'), indent=1)
+
+wall('wall-9', 9)
+wall('wall-3', 3)

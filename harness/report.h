@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The parts of `cowbench report`: the loaded cells, the comparison of one
+ * benchmark between the baseline cell and another (statistics, GSL), and
+ * the writers of each output (report.md and email.txt in cmd_report.c,
+ * the gnuplot plots in report_plot.c, index.html in report_html.c).
+ */
+#ifndef CB_REPORT_H
+#define CB_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "results.h"
+
+#define CB_REPORT_MAX_CELLS 64
+/* icount mode: a change beyond this (and the repetitions' range) is marked */
+#define CB_REPORT_ICOUNT_THRESHOLD 0.5
+/* wall-clock modes: Mann-Whitney p below this is marked */
+#define CB_REPORT_P_LIMIT 0.05
+/* wall-clock modes: fewer repetitions than this and the report says so */
+#define CB_REPORT_WALL_MIN_REPS 9
+
+struct report_cell {
+	char name[160];
+	const char *dataset;
+	json_t *meta;		/* the cell's record (borrowed from its dataset's meta) */
+	struct cb_results res;
+};
+
+struct report {
+	const char *mode;
+	char **datasets;
+	json_t *metas[CB_REPORT_MAX_CELLS];
+	size_t nr_metas;
+	struct report_cell cell[CB_REPORT_MAX_CELLS];
+	size_t n;
+	size_t base;
+};
+
+/* One benchmark of one cell against the baseline cell. */
+struct report_row {
+	const char *name;
+	const struct cb_result *base, *now;
+	double base_median, now_median;
+	double change;		/* (now - base) / base, in % */
+	double ci_lo, ci_hi;	/* 95% bootstrap interval of the change, in % */
+	double cv_base, cv_now;	/* in % */
+	double p;		/* Mann-Whitney (wall modes); NAN in icount mode */
+	bool significant;
+};
+
+/*
+ * Compare benchmark @i of the baseline with the same benchmark of cell
+ * @c.  False when either side has no measurement (skipped, failed, absent).
+ */
+bool report_compare(const struct report *r, size_t c, size_t i, struct report_row *row);
+
+bool report_icount(const struct report *r);
+/* Fewest repetitions any measured benchmark of any cell has. */
+size_t report_fewest_repetitions(const struct report *r);
+/* What the numbers are and when a change is marked, one sentence. */
+const char *report_method(const struct report *r);
+
+/* "pgfault 1 → 1 cow_copy 0 → 1": the key events that moved, for a row. */
+void report_events_text(const struct report_row *row, char *buf, size_t len);
+/* Why the marks cannot be trusted (too few repetitions), or NULL. */
+const char *report_noise_warning(const struct report *r);
+/*
+ * Provenance as label/value pairs (malloc'd, the caller frees): datasets,
+ * mode, QEMU, host, cowbench commit, kernels (source, series, config),
+ * command lines.  Returns how many, at most @max.
+ */
+size_t report_provenance(const struct report *r, char **keys, char **vals, size_t max);
+
+/*
+ * The plots, as SVG files in @dir, made by gnuplot from the templates in
+ * plots/.  Fills @svgs (malloc'd file names, NULL-terminated, at most
+ * @max - 1) and @titles with what was drawn.  -1 with a message when
+ * gnuplot is missing or fails.
+ */
+int report_plots(const struct report *r, const char *dir, char **svgs, char **titles,
+		 size_t max, char *err, size_t errlen);
+
+/* index.html: the report with the plots' SVG inline; -1 on a write error. */
+int report_html(const struct report *r, const char *dir, char *const *svgs,
+		char *const *titles, FILE *out, char *err, size_t errlen);
+
+#endif
