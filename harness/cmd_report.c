@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -403,6 +404,15 @@ static int write_report(const struct report *r, const char *dir, char *err, size
 	}
 	if (report_plots(r, scratch, svgs, titles, MAX_PLOTS, err, errlen))
 		goto out;
+	{
+		/* gnuplot's warnings, kept only when there are some */
+		char *log = cb_path(scratch, "gnuplot.log");
+		struct stat st;
+
+		if (!stat(log, &st) && !st.st_size)
+			unlink(log);
+		free(log);
+	}
 	f = create(scratch, "report.md", err, errlen);
 	if (!f)
 		goto out;

@@ -42,7 +42,12 @@ static const char run_usage[] =
 	"  --resume DIR        continue an interrupted dataset: skip what finished\n"
 	"  --host              measure the running kernel (no VM)\n"
 	"  --quick             smallest size of each benchmark, 2 iterations\n"
-	"  --repetitions N     repetitions of each benchmark (default 5; quick: 1)\n"
+	"  --repetitions N     repetitions of each benchmark (default 5, quick 1; in a\n"
+	"                      wall-clock mode with two or more cells, 9)\n"
+	"  --rounds N          boot every cell N times, interleaved (A B A B, not\n"
+	"                      A A B B), the repetitions spread over the boots\n"
+	"                      (default: one per repetition in a wall-clock mode with\n"
+	"                      two or more cells, else 1)\n"
 	"  --filter REGEX      only benchmarks whose name matches (POSIX ERE)\n"
 	"  --cpu N             CPU to pin the benchmarks to (default: the highest)\n"
 	"  --out DIR           parent directory of the dataset\n"
@@ -102,7 +107,8 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		      size_t errlen)
 {
 	enum { OPT_REPS = 256, OPT_FILTER, OPT_CPU, OPT_OUT, OPT_BENCH, OPT_KERNEL,
-	       OPT_SUITES, OPT_ACCEL, OPT_MODE, OPT_TIMEOUT, OPT_SMP, OPT_MEM, OPT_RESUME };
+	       OPT_SUITES, OPT_ACCEL, OPT_MODE, OPT_TIMEOUT, OPT_SMP, OPT_MEM, OPT_RESUME,
+	       OPT_ROUNDS };
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 	static const char *const modes[] = { "auto", "icount", "wall", NULL };
 	static const struct option longopts[] = {
@@ -121,6 +127,7 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		{ "smp", required_argument, NULL, OPT_SMP },
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "rounds", required_argument, NULL, OPT_ROUNDS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -194,6 +201,10 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		case OPT_RESUME:
 			o->resume = optarg;
 			break;
+		case OPT_ROUNDS:
+			if (int_arg("rounds", "a count >= 1", 1, &o->rounds, err, errlen))
+				return -1;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return 1;
@@ -212,6 +223,12 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		return -1;
 	}
 	o->repetitions = reps > 0 ? reps : o->quick ? 1 : 5;
+	o->repetitions_given = reps > 0;
+	if (o->rounds && reps > 0 && reps % o->rounds) {
+		snprintf(err, errlen, "--repetitions %d is not a multiple of --rounds %d: every "
+			 "boot runs the same number", reps, o->rounds);
+		return -1;
+	}
 	if (o->filter) {
 		int n = cb_filter_count(o->quick, o->filter);
 

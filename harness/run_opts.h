@@ -9,6 +9,8 @@ struct cb_run_opts {
 	bool host;		/* measure the running kernel, no VM */
 	bool quick;		/* smallest size per case, 2 iterations */
 	int repetitions;
+	bool repetitions_given;	/* else by mode: 9 in wall-clock modes with 2+ cells */
+	int rounds;		/* boots per cell, interleaved; 0: by mode */
 	int cpu;		/* -1: the runner picks */
 	const char *filter;	/* regex over benchmark names */
 	const char *out;	/* parent directory of the dataset */

@@ -24,12 +24,15 @@
 #include "kbuild.h"
 #include "kdef.h"
 #include "matrix.h"
+#include "rounds.h"
 #include "run_opts.h"
 #include "util.h"
 #include "vm.h"
 
 #define QEMU "qemu-system-x86_64"
 #define PROBE_TIMEOUT_S 30
+/* wall-clock modes with 2+ cells: what Mann-Whitney needs to see a few % */
+#define WALL_REPETITIONS 9
 /*
  * The guest's fixed command line.  loglevel=5 keeps WARN/BUG lines on the
  * console (quiet would hide warnings); panic=-1 turns a panic into an
@@ -167,10 +170,12 @@ int cb_policy_check(const char *cmdline, const char *cell_dir, char *why, size_t
 
 /* Boot one cell; returns true when it should count as done. */
 static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const char *accel,
-		     bool icount, struct kernel_entry *k, const struct cb_variant *v,
+		     bool icount, struct kernel_entry *k, const struct cb_variant *v, int round,
 		     json_t *s, bool *interrupted)
 {
-	char *cell_dir = cb_strdup_printf("%s/%s.%s", run_dir, k->def.name, v->name);
+	char *cell_dir = round ? cb_strdup_printf("%s/%s.%s/round-%d", run_dir, k->def.name,
+						  v->name, round) :
+			 cb_strdup_printf("%s/%s.%s", run_dir, k->def.name, v->name);
 	char *console = cb_path(cell_dir, "console.log");
 	char *data = cb_path(cell_dir, "results.stream");
 	char *append = cb_strdup_printf("%s%s%s", BASE_CMDLINE, v->cmdline[0] ? " " : "",
@@ -186,8 +191,8 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 	bool ok = false;
 
 	cb_mkdir_p(cell_dir);
-	printf("[run %s.%s] booting (%s%s, timeout %d s)\n", k->def.name, v->name, accel,
-	       icount ? " icount" : "", cfg.timeout_s);
+	printf("[run %s.%s] booting%s%.0d (%s%s, timeout %d s)\n", k->def.name, v->name,
+	       round ? ", round " : "", round, accel, icount ? " icount" : "", cfg.timeout_s);
 	fflush(stdout);
 	json_object_set_new(s, "cmdline", json_string(append));
 	json_object_set_new(s, "console", json_string("console.log"));
@@ -269,14 +274,41 @@ out:
 	return ok;
 }
 
-/* Kernel artifacts, one initramfs per kernel (its own selftests). */
-static int prepare_kernels(const struct cb_run_opts *o, const struct cb_cell *cells, int nr,
-			   struct kernel_entry *ks, size_t *nr_ks, const char *run_dir)
+/*
+ * One initramfs per kernel (its own selftests), whose job runs
+ * @reps_per_boot repetitions.
+ */
+static int pack_initramfs(const struct cb_run_opts *o, struct kernel_entry *ks, size_t nr_ks,
+			  const char *run_dir, int reps_per_boot)
 {
-	struct cb_kbuild_opts bo = { 0 };
-	struct cb_job job = { o->suites, o->quick ? "quick" : "default", o->repetitions,
+	struct cb_job job = { o->suites, o->quick ? "quick" : "default", reps_per_boot,
 			      o->filter };
 	char *bindir = cb_self_dir();
+	char err[4096];
+	int ret = 0;
+
+	for (size_t i = 0; i < nr_ks && !ret; i++) {
+		struct kernel_entry *k = &ks[i];
+		char *work = cb_strdup_printf("%s/initramfs/%s", run_dir, k->def.name);
+		char *selftests = cb_path(k->art.dir, "selftests");
+
+		snprintf(k->initrd, sizeof(k->initrd), "%s.cpio", work);
+		cb_mkdir_p(work);
+		ret = cb_initramfs_build(bindir, selftests, &job, work, k->initrd, err, sizeof(err));
+		free(selftests);
+		free(work);
+		if (ret)
+			ret = cb_usage_error("run", "%s", err);
+	}
+	free(bindir);
+	return ret;
+}
+
+/* Kernel artifacts: built, or found in the cache. */
+static int prepare_kernels(const struct cb_cell *cells, int nr, struct kernel_entry *ks,
+			   size_t *nr_ks)
+{
+	struct cb_kbuild_opts bo = { 0 };
 	char err[4096];
 	int ret;
 
@@ -295,21 +327,7 @@ static int prepare_kernels(const struct cb_run_opts *o, const struct cb_cell *ce
 		}
 		printf("[run] kernel %s: %s%s\n", k->def.name, k->art.bzimage,
 		       k->art.cached ? " (cached)" : "");
-
-		char *work = cb_strdup_printf("%s/initramfs/%s", run_dir, k->def.name);
-		char *selftests = cb_path(k->art.dir, "selftests");
-
-		snprintf(k->initrd, sizeof(k->initrd), "%s.cpio", work);
-		cb_mkdir_p(work);
-		ret = cb_initramfs_build(bindir, selftests, &job, work, k->initrd, err, sizeof(err));
-		free(selftests);
-		free(work);
-		if (ret) {
-			free(bindir);
-			return cb_usage_error("run", "%s", err);
-		}
 	}
-	free(bindir);
 	return 0;
 }
 
@@ -386,6 +404,94 @@ static int summarise_cells(const struct cb_run_opts *o, const char *run_dir, jso
 	return ret;
 }
 
+
+/*
+ * Repetitions and rounds by mode.  Wall-clock numbers drift with the host,
+ * so with two or more cells each repetition gets its own boot and the
+ * boots interleave (9 repetitions unless told: Mann-Whitney needs them).
+ * icount boots are bit-identical: one boot per cell, repetitions inside.
+ * The initramfs is repacked when a boot's share differs from what the
+ * accelerator probe booted.
+ */
+static int plan_rounds(struct cb_run_opts *o, bool icount, int nr_cells,
+		       struct kernel_entry *ks, size_t nr_ks, const char *run_dir)
+{
+	int packed = o->repetitions;
+
+	if (!icount && nr_cells >= 2 && !o->repetitions_given)
+		o->repetitions = WALL_REPETITIONS;
+	if (!o->rounds)
+		o->rounds = !icount && nr_cells >= 2 ? o->repetitions : 1;
+	if (o->repetitions % o->rounds)
+		return cb_usage_error("run", "%d repetitions do not split into %d rounds: give "
+				      "--repetitions a multiple of --rounds", o->repetitions,
+				      o->rounds);
+	if (o->rounds > 1)
+		printf("[run] %d repetitions: %d rounds of %d cell%s, interleaved, %d "
+		       "repetition%s per boot\n", o->repetitions, o->rounds, nr_cells,
+		       nr_cells > 1 ? "s" : "", o->repetitions / o->rounds,
+		       o->repetitions / o->rounds > 1 ? "s" : "");
+	if (o->repetitions / o->rounds == packed)
+		return 0;
+	return pack_initramfs(o, ks, nr_ks, run_dir, o->repetitions / o->rounds);
+}
+
+/*
+ * One round of a cell: the boot's record goes to the cell's "rounds"
+ * list; the cell takes round 1's record and the first failure of any.
+ */
+static void run_round(const struct cb_run_opts *o, const char *run_dir, const char *accel,
+		      bool icount, struct kernel_entry *k, const struct cb_variant *v, int round,
+		      json_t *s, bool *interrupted)
+{
+	json_t *r = json_object(), *list = json_object_get(s, "rounds");
+	const char *status;
+
+	if (round == 1 || !json_is_array(list)) {
+		list = json_array();
+		json_object_set_new(s, "rounds", list);
+	}
+	run_cell(o, run_dir, accel, icount, k, v, round, r, interrupted);
+	status = json_string_value(json_object_get(r, "status")) ?: "?";
+	if (round == 1) {
+		json_object_update(s, r);
+		json_object_set_new(s, "console", json_string("round-1/console.log"));
+	} else if (strcmp(status, "ok") &&
+		   !strcmp(json_string_value(json_object_get(s, "status")) ?: "", "ok")) {
+		char *why = cb_strdup_printf("round %d: %s", round, status);
+
+		json_object_set_new(s, "status", json_string(why));
+		free(why);
+	}
+	json_object_set_new(r, "round", json_integer(round));
+	json_array_append_new(list, r);
+}
+
+/* Every cell's rounds into one micro.json (rounds.c). */
+static void merge_rounds(const struct cb_run_opts *o, const char *run_dir, json_t *meta)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(json_object_get(meta, "suites"), i, s) {
+		const char *cell = json_string_value(json_object_get(s, "variant"));
+		char *dir = cb_path(run_dir, cell), err[1024];
+		int merged;
+
+		if (json_is_true(json_object_get(s, "resumed_done"))) {
+			free(dir);
+			continue;
+		}
+		if (cb_rounds_merge(dir, o->rounds, &merged, err, sizeof(err))) {
+			fprintf(stderr, "cowbench run: %s\n", err);
+			json_object_set_new(s, "status", json_string("results-incomplete"));
+		} else if (merged < o->rounds) {
+			printf("[run %s] %d of %d rounds finished\n", cell, merged, o->rounds);
+		}
+		free(dir);
+	}
+}
+
 /*
  * --resume: the job is the dataset's, from its meta.json, whatever else the
  * command line says -- a resumed dataset must not mix two jobs.  Datasets
@@ -413,6 +519,8 @@ static int resume_job(const char *dir, const struct cb_run_opts *given, struct c
 	o->suites = strdup(json_string_value(json_object_get(job, "suites")) ?: given->suites);
 	o->quick = !strcmp(profile, "quick");
 	o->repetitions = (int)json_integer_value(json_object_get(job, "repetitions"));
+	o->repetitions_given = true;
+	o->rounds = (int)json_integer_value(json_object_get(job, "rounds")) ?: 1;
 	filter = json_string_value(json_object_get(job, "filter"));
 	o->filter = filter && *filter ? strdup(filter) : NULL;
 	o->smp = (int)json_integer_value(json_object_get(job, "smp")) ?: given->smp;
@@ -428,8 +536,8 @@ static int resume_job(const char *dir, const struct cb_run_opts *given, struct c
 
 int cb_run_vm(const struct cb_run_opts *given)
 {
-	struct cb_run_opts resumed;
-	const struct cb_run_opts *o = given;
+	/* a copy: the mode decides the repetitions and rounds left at 0 */
+	struct cb_run_opts resumed = *given, *o = &resumed;
 	struct cb_cell cells[CB_MATRIX_MAX];
 	struct kernel_entry *ks = calloc(CB_MATRIX_MAX, sizeof(*ks));
 	size_t nr_ks = 0;
@@ -448,7 +556,6 @@ int cb_run_vm(const struct cb_run_opts *given)
 			free(ks);
 			return ret;
 		}
-		o = &resumed;
 	}
 	nr = cb_matrix_parse(o->kernels, cb_defs_root(), cells, CB_MATRIX_MAX, err,
 			     sizeof(err));
@@ -469,7 +576,9 @@ int cb_run_vm(const struct cb_run_opts *given)
 			return cb_usage_error("run", "cannot create a dataset: %s", strerror(errno));
 	}
 	printf("[run] dataset %s\n", run_dir);
-	ret = prepare_kernels(o, cells, nr, ks, &nr_ks, run_dir);
+	ret = prepare_kernels(cells, nr, ks, &nr_ks);
+	if (!ret)
+		ret = pack_initramfs(o, ks, nr_ks, run_dir, o->repetitions);
 	if (ret)
 		goto out;
 
@@ -492,37 +601,61 @@ int cb_run_vm(const struct cb_run_opts *given)
 	icount = !strcmp(accel, "tcg") && strcmp(o->mode, "wall");
 	printf("[run] accelerator %s (%s), mode %s\n", accel, verdict.why,
 	       icount ? "icount" : "wall");
+	ret = plan_rounds(o, icount, nr, ks, nr_ks, run_dir);
+	if (ret)
+		goto out;
 
 	if (!meta)
 		meta = cb_dataset_meta_new(icount ? "icount" : !strcmp(accel, "kvm") ? "kvm" : "tcg");
-	json_object_update(meta, json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:i, s:s, s:i, s:i}}",
+	json_object_update(meta, json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:i}}",
 					   "accelerator", accel, "accelerator_why", verdict.why,
 					   "qemu", qemu_version, "kernels", kernels_json(ks, nr_ks),
 					   "job", "kernels", o->kernels, "suites", o->suites,
 					   "profile", o->quick ? "quick" : "default",
-					   "repetitions", o->repetitions, "filter", o->filter ?: "",
+					   "repetitions", o->repetitions, "rounds", o->rounds,
+					   "filter", o->filter ?: "",
 					   "smp", o->smp, "mem_mib", o->mem_mib));
 	cb_dataset_write_meta(run_dir, meta);
 
-	for (int i = 0; i < nr && !interrupted; i++) {
-		struct kernel_entry *k = find_kernel(ks, nr_ks, cells[i].kernel);
-		const struct cb_variant *v = cb_kdef_variant(&k->def, cells[i].variant);
-		char cell[128];
+	/* round by round, every cell in each: A B A B, not A A B B */
+	for (int round = 1; round <= o->rounds && !interrupted; round++) {
+		for (int i = 0; i < nr && !interrupted; i++) {
+			struct kernel_entry *k = find_kernel(ks, nr_ks, cells[i].kernel);
+			const struct cb_variant *v = cb_kdef_variant(&k->def, cells[i].variant);
+			char cell[128];
+			json_t *s;
+
+			snprintf(cell, sizeof(cell), "%s.%s", k->def.name, v->name);
+			s = find_cell(meta, cell);
+			if (s && round == 1 &&
+			    !strcmp(json_string_value(json_object_get(s, "status")) ?: "", "ok")) {
+				printf("[run %s] done before: skipped (--resume)\n", cell);
+				json_object_set_new(s, "resumed_done", json_true());
+				continue;
+			}
+			if (s && json_is_true(json_object_get(s, "resumed_done")))
+				continue;
+			if (!s)
+				s = cb_dataset_add_suite(meta, cell, o->suites);
+			json_object_set_new(s, "kernel", json_string(k->def.name));
+			json_object_set_new(s, "variant_name", json_string(v->name));
+			if (o->rounds == 1)
+				run_cell(o, run_dir, accel, icount, k, v, 0, s, &interrupted);
+			else
+				run_round(o, run_dir, accel, icount, k, v, round, s, &interrupted);
+			cb_dataset_write_meta(run_dir, meta);
+		}
+	}
+	if (o->rounds > 1)
+		merge_rounds(o, run_dir, meta);
+	{
+		size_t i;
 		json_t *s;
 
-		snprintf(cell, sizeof(cell), "%s.%s", k->def.name, v->name);
-		s = find_cell(meta, cell);
-		if (s && !strcmp(json_string_value(json_object_get(s, "status")) ?: "", "ok")) {
-			printf("[run %s] done before: skipped (--resume)\n", cell);
-			continue;
-		}
-		if (!s)
-			s = cb_dataset_add_suite(meta, cell, o->suites);
-		json_object_set_new(s, "kernel", json_string(k->def.name));
-		json_object_set_new(s, "variant_name", json_string(v->name));
-		run_cell(o, run_dir, accel, icount, k, v, s, &interrupted);
-		cb_dataset_write_meta(run_dir, meta);
+		json_array_foreach(json_object_get(meta, "suites"), i, s)
+			json_object_del(s, "resumed_done");
 	}
+	cb_dataset_write_meta(run_dir, meta);
 	if (interrupted) {
 		fprintf(stderr, "cowbench run: interrupted; what finished is in %s; continue with "
 			"'cowbench run --resume %s'\n", run_dir, run_dir);
@@ -542,7 +675,7 @@ int cb_run_vm(const struct cb_run_opts *given)
 	}
 out:
 	printf("dataset: %s\n", run_dir);
-	if (o == &resumed) {
+	if (given->resume) {
 		free((char *)resumed.kernels);
 		free((char *)resumed.suites);
 		free((char *)resumed.filter);

@@ -255,6 +255,37 @@ static void test_html_renders(void **state)
 	free(log);
 }
 
+/*
+ * reports/reference/ is what its documented command makes today (the text
+ * files; the SVG bytes belong to gnuplot's version).
+ */
+static void test_reference_is_current(void **state)
+{
+	static const char *const files[] = { "report.md", "email.txt" };
+	char *cmd = cb_strdup_printf("cd '%s' && '%s' report "
+				     "datasets/reference/policy-matrix-default-profile "
+				     "--out '%s/reference' >/dev/null 2>&1",
+				     COWBENCH_SOURCE_TREE, COWBENCH_BIN, tmpdir);
+
+	(void)state;
+	assert_int_equal(sh_status(cmd), 0);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *now = out_file("reference", files[i]);
+		char *path = cb_strdup_printf("%s/reports/reference/%s", COWBENCH_SOURCE_TREE,
+					      files[i]);
+		char *kept = cb_read_file(path, NULL);
+
+		assert_non_null(now);
+		if (!kept || strcmp(now, kept))
+			fail_msg("%s is stale: regenerate it with the command in "
+				 "reports/README.md", path);
+		free(now);
+		free(kept);
+		free(path);
+	}
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_baseline_by_variant),
 		cmocka_unit_test(test_wall_statistics),
 		cmocka_unit_test(test_html_renders),
+		cmocka_unit_test(test_reference_is_current),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);

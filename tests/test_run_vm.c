@@ -197,6 +197,78 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 	free(out);
 }
 
+/*
+ * Wall-clock mode with two cells: one boot per repetition, interleaved
+ * A B A B (the order of the boot lines says so), each cell's rounds merged
+ * into one micro.json with every repetition, and a report that says two
+ * repetitions are too few for a wall-clock test.
+ */
+static void test_wall_mode_interleaves(void **state)
+{
+	char *out = cb_path(tmpdir, "wall"), *log = cb_path(tmpdir, "wall.log");
+	char *args = cb_strdup_printf("run --quick --mode wall --repetitions 2 "
+				      "--kernel default:default,default:mapcount "
+				      "--filter '^fault/anon/2MiB/thp:off$' --out '%s'", out);
+	static const char *const order[] = {
+		"[run default.default] booting, round 1", "[run default.mapcount] booting, round 1",
+		"[run default.default] booting, round 2", "[run default.mapcount] booting, round 2",
+	};
+	char *dir, *text, *report, *rlog;
+	const char *at;
+	json_t *meta, *micro, *rows;
+
+	(void)state;
+	if (cowbench(NULL, args, log)) {
+		dump_log(log);
+		fail_msg("cowbench run --mode wall failed");
+	}
+	text = cb_read_file(log, NULL);
+	at = text;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		at = strstr(at, order[i]);
+		if (!at) {
+			dump_log(log);
+			fail_msg("boots not interleaved: \"%s\" missing or out of order", order[i]);
+		}
+	}
+	free(text);
+	dir = only_dataset(out);
+	meta = load_json(dir, "meta.json");
+	assert_string_equal(str(meta, "mode"), "tcg");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(meta, "job"),
+							    "rounds")), 2);
+	assert_string_equal(str(cell(meta, "default.mapcount"), "status"), "ok");
+	assert_int_equal(json_array_size(json_object_get(cell(meta, "default.mapcount"),
+							 "rounds")), 2);
+	{
+		char *cdir = cb_path(dir, "default.mapcount");
+
+		micro = load_json(cdir, "micro.json");
+		rows = json_object_get(micro, "benchmarks");
+		assert_int_equal(json_array_size(rows), 2);
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 1),
+								    "cowbench_round")), 2);
+		json_decref(micro);
+		free(cdir);
+	}
+	report = cb_strdup_printf("report '%s' --out '%s/report'", dir, tmpdir);
+	rlog = cb_path(tmpdir, "wall-report.log");
+	if (cowbench(NULL, report, rlog)) {
+		dump_log(rlog);
+		fail_msg("report on the wall-clock dataset failed");
+	}
+	text = cb_read_file(rlog, NULL);
+	assert_non_null(strstr(text, "Wall-clock mode with fewer than 9"));
+	free(text);
+	free(rlog);
+	free(report);
+	json_decref(meta);
+	free(dir);
+	free(args);
+	free(log);
+	free(out);
+}
+
 static void test_failure_drills(void **state)
 {
 	char *out = cb_path(tmpdir, "drills"), *log = cb_path(tmpdir, "drills.log");
@@ -291,6 +363,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quick_suite_in_the_default_kernel),
+		cmocka_unit_test(test_wall_mode_interleaves),
 		cmocka_unit_test(test_failure_drills),
 		cmocka_unit_test(test_build_bad_inputs),
 	};
