@@ -37,6 +37,9 @@ static const char run_usage[] =
 	"  --mode M            icount: TCG with -icount, the guest clock counts\n"
 	"                      instructions (deterministic); wall: real time;\n"
 	"                      auto: icount under TCG, wall under KVM (default)\n"
+	"  --perturb N         perturbation boot N: pads the initramfs so timer\n"
+	"                      interrupts land elsewhere, as after a kernel change on\n"
+	"                      an unexercised path (for baselines' noise floors)\n"
 	"  --timeout S         hard limit per boot in seconds (default by profile)\n"
 	"  --smp N, --mem MIB  guest CPUs (default 2) and memory (default 3072)\n"
 	"  --resume DIR        continue an interrupted dataset: skip what finished\n"
@@ -108,7 +111,7 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 {
 	enum { OPT_REPS = 256, OPT_FILTER, OPT_CPU, OPT_OUT, OPT_BENCH, OPT_KERNEL,
 	       OPT_SUITES, OPT_ACCEL, OPT_MODE, OPT_TIMEOUT, OPT_SMP, OPT_MEM, OPT_RESUME,
-	       OPT_ROUNDS };
+	       OPT_ROUNDS, OPT_PERTURB };
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 	static const char *const modes[] = { "auto", "icount", "wall", NULL };
 	static const struct option longopts[] = {
@@ -128,6 +131,7 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "resume", required_argument, NULL, OPT_RESUME },
 		{ "rounds", required_argument, NULL, OPT_ROUNDS },
+		{ "perturb", required_argument, NULL, OPT_PERTURB },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -200,6 +204,10 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 			break;
 		case OPT_RESUME:
 			o->resume = optarg;
+			break;
+		case OPT_PERTURB:
+			if (int_arg("perturb", "a number >= 0", 0, &o->perturb, err, errlen))
+				return -1;
 			break;
 		case OPT_ROUNDS:
 			if (int_arg("rounds", "a count >= 1", 1, &o->rounds, err, errlen))

@@ -52,6 +52,9 @@ char *cb_job_text(const struct cb_job *job)
 				job->filter ? job->filter : "");
 }
 
+/* odd, not a page multiple: each step shifts offsets as well as page counts */
+#define PERTURB_BYTES 4157
+
 static int run(const char *cmd)
 {
 	int status = system(cmd);
@@ -138,6 +141,23 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 		ret = cb_write_file_atomic(job_path, text_job, strlen(text_job));
 		free(text_job);
 		free(job_path);
+	}
+	if (!ret && job->perturb > 0) {
+		/*
+		 * A perturbation boot: padding that nothing reads.  It moves
+		 * what the archive's bytes decide -- how long unpacking takes,
+		 * where later allocations land, so the phase at which timer
+		 * interrupts hit the benchmarks -- the way a kernel change on a
+		 * path no benchmark runs does.  The spread over such boots is
+		 * the noise floor `check` allows (datasets/baselines/).
+		 */
+		size_t len = (size_t)job->perturb * PERTURB_BYTES;
+		char *pad = calloc(1, len), *pad_path = cb_strdup_printf("%s/cowbench/perturb",
+									   stage);
+
+		ret = pad ? cb_write_file_atomic(pad_path, pad, len) : -1;
+		free(pad);
+		free(pad_path);
 	}
 	if (!ret) {
 		/*

@@ -20,6 +20,7 @@ struct cb_job {
 	const char *profile;	/* default | quick */
 	int repetitions;
 	const char *filter;	/* may be NULL */
+	int perturb;		/* > 0: pad the archive (see cb_initramfs_build) */
 };
 
 /* Libraries a dynamic executable loads, from `ldd` output.  Returns count. */

@@ -11,6 +11,7 @@ struct cb_run_opts {
 	int repetitions;
 	bool repetitions_given;	/* else by mode: 9 in wall-clock modes with 2+ cells */
 	int rounds;		/* boots per cell, interleaved; 0: by mode */
+	int perturb;		/* perturbation boot number (initramfs padding), 0: none */
 	int cpu;		/* -1: the runner picks */
 	const char *filter;	/* regex over benchmark names */
 	const char *out;	/* parent directory of the dataset */

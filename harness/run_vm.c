@@ -282,7 +282,7 @@ static int pack_initramfs(const struct cb_run_opts *o, struct kernel_entry *ks, 
 			  const char *run_dir, int reps_per_boot)
 {
 	struct cb_job job = { o->suites, o->quick ? "quick" : "default", reps_per_boot,
-			      o->filter };
+			      o->filter, o->perturb };
 	char *bindir = cb_self_dir();
 	char err[4096];
 	int ret = 0;
@@ -521,6 +521,7 @@ static int resume_job(const char *dir, const struct cb_run_opts *given, struct c
 	o->repetitions = (int)json_integer_value(json_object_get(job, "repetitions"));
 	o->repetitions_given = true;
 	o->rounds = (int)json_integer_value(json_object_get(job, "rounds")) ?: 1;
+	o->perturb = (int)json_integer_value(json_object_get(job, "perturb"));
 	filter = json_string_value(json_object_get(job, "filter"));
 	o->filter = filter && *filter ? strdup(filter) : NULL;
 	o->smp = (int)json_integer_value(json_object_get(job, "smp")) ?: given->smp;
@@ -607,12 +608,13 @@ int cb_run_vm(const struct cb_run_opts *given)
 
 	if (!meta)
 		meta = cb_dataset_meta_new(icount ? "icount" : !strcmp(accel, "kvm") ? "kvm" : "tcg");
-	json_object_update(meta, json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:i}}",
+	json_object_update(meta, json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i}}",
 					   "accelerator", accel, "accelerator_why", verdict.why,
 					   "qemu", qemu_version, "kernels", kernels_json(ks, nr_ks),
 					   "job", "kernels", o->kernels, "suites", o->suites,
 					   "profile", o->quick ? "quick" : "default",
 					   "repetitions", o->repetitions, "rounds", o->rounds,
+					   "perturb", o->perturb,
 					   "filter", o->filter ?: "",
 					   "smp", o->smp, "mem_mib", o->mem_mib));
 	cb_dataset_write_meta(run_dir, meta);

@@ -240,7 +240,7 @@ static void test_ldd_and_job(void **state)
 		"\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f2)\n"
 		"\t/lib64/ld-linux-x86-64.so.2 (0x00007f3)\n";
 	char *paths[8];
-	struct cb_job job = { "micro,selftests", "quick", 1, "^fault/" };
+	struct cb_job job = { "micro,selftests", "quick", 1, "^fault/", 0 };
 	char *text;
 
 	(void)state;
@@ -253,6 +253,43 @@ static void test_ldd_and_job(void **state)
 	assert_string_equal(text, "suites=micro,selftests\nprofile=quick\nrepetitions=1\n"
 				  "filter=^fault/\n");
 	free(text);
+}
+
+/*
+ * The archive is a function of its inputs: two packs of one job are the
+ * same bytes (the bytes decide the guest's instruction counts), and a
+ * perturbation boot's archive differs only by its padding file.
+ */
+static void test_initramfs_reproducible(void **state)
+{
+	struct cb_job job = { "micro", "quick", 3, NULL, 0 };
+	char *bindir = strdup(COWBENCH_BIN), *a[3], err[1024];
+	size_t len[3];
+	char *text[3];
+
+	(void)state;
+	*strrchr(bindir, '/') = '\0';
+	for (int i = 0; i < 3; i++) {
+		char *work = cb_strdup_printf("%s/pack-%d", tmpdir, i);
+
+		a[i] = cb_strdup_printf("%s.cpio", work);
+		job.perturb = i == 2 ? 1 : 0;
+		if (cb_initramfs_build(bindir, NULL, &job, work, a[i], err, sizeof(err)))
+			fail_msg("initramfs: %s", err);
+		text[i] = cb_read_file(a[i], &len[i]);
+		assert_non_null(text[i]);
+		free(work);
+	}
+	assert_int_equal(len[0], len[1]);
+	assert_memory_equal(text[0], text[1], len[0]);
+	assert_true(len[2] > len[0] + 4000);
+	assert_non_null(memmem(text[2], len[2], "cowbench/perturb", 16));
+	assert_null(memmem(text[0], len[0], "cowbench/perturb", 16));
+	for (int i = 0; i < 3; i++) {
+		free(text[i]);
+		free(a[i]);
+	}
+	free(bindir);
 }
 
 static bool has_args(char **argv, const char *a, const char *b)
@@ -381,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_kconfig_check),
 		cmocka_unit_test(test_ldd_and_job),
+		cmocka_unit_test(test_initramfs_reproducible),
 		cmocka_unit_test(test_qemu_argv),
 		cmocka_unit_test(test_cache_keys),
 		cmocka_unit_test(test_policy_check),
