@@ -528,6 +528,10 @@ static int build_selftests(struct kbuild *b, const char *outdir)
 	int ret;
 
 	ret = sh(b->log, "make -C %s O=%s headers_install && mkdir -p %s", b->qtree, b->qobj, qout);
+	if (ret)
+		printf("[build %s]     warning: make headers_install failed, so no selftests "
+		       "(rsync missing? scripts/deps.sh installs it; log: %s)\n", b->k->name,
+		       b->log);
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]) && !ret; i++) {
 		/*
 		 * As the selftests' Makefile does: its own check_config.sh decides
@@ -587,9 +591,23 @@ int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
 
 	if (cb_kbuild_key(k, a, err, errlen))
 		return CB_EXIT_USAGE;
+	/*
+	 * Cached only with its selftests: an artifact stored while they could
+	 * not build (a missing tool) is rebuilt -- incrementally, from the
+	 * kept object tree -- once they can.
+	 */
 	if (!o->force && !access(a->bzimage, R_OK)) {
-		a->cached = true;
-		return 0;
+		char *cow = cb_strdup_printf("%s/selftests/cow", a->dir);
+		bool complete = !access(cow, X_OK);
+
+		free(cow);
+		if (complete) {
+			a->cached = true;
+			return 0;
+		}
+		if (!o->quiet)
+			printf("[build %s] cached without its selftests: building again\n",
+			       k->name);
 	}
 	p.start = cb_now_s();
 	p.expect_s = last_compile_s(k->name);

@@ -14,6 +14,8 @@ packages=(
 	gnuplot-nox chromium libpng-dev
 	# kernels: Debian's 6.12 source and what building it takes
 	linux-source-6.12 bc bison flex libelf-dev ccache xz-utils cpio
+	# the selftests: make headers_install copies with rsync
+	rsync
 	# guests
 	qemu-system-x86
 )
