@@ -15,8 +15,9 @@ struct cb_base_entry {
 	char item[16];		/* "page" */
 	double median;		/* per item: ns, or guest instructions in icount mode */
 	/*
-	 * Noise floor, %: the wider of the range of the per-boot medians and
-	 * the range of the repetitions within any one boot, over the median.
+	 * Noise floor, %: the range of the per-boot medians over the median;
+	 * with fewer than 3 boots, the wider of that and the range of the
+	 * repetitions within any one boot.
 	 */
 	double floor_pct;
 	size_t boots;

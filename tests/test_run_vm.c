@@ -172,6 +172,24 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(
 		json_object_get(c, "tap_totals"), "probes"), "pass")), 3);
 
+	/*
+	 * The CI gate: no benchmark moved beyond its limit from the checked-in
+	 * deterministic baseline, made with this very job from perturbation
+	 * boots (datasets/baselines/README.md).  Only comparable in icount
+	 * mode; a KVM machine gets no gate.
+	 */
+	if (!strcmp(str(meta, "mode"), "icount")) {
+		char *gate = cb_strdup_printf("check --baseline '%s/datasets/baselines/"
+					      "default-icount-quick.json' '%s'",
+					      COWBENCH_SOURCE_TREE, dir);
+
+		if (cowbench(NULL, gate, log)) {
+			dump_log(log);
+			fail_msg("cowbench check flagged the unchanged default kernel");
+		}
+		free(gate);
+	}
+
 	/* --resume alone takes the job from meta.json; nothing is left to run. */
 	{
 		char *resume = cb_strdup_printf("run --resume '%s'", dir);
