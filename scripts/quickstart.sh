@@ -3,9 +3,10 @@
 # The main job: build the default kernel, boot it (KVM if a probe boot proves
 # it works, else TCG in deterministic icount mode) once per reuse-policy
 # variant, run the quick suite, cowbench's probes and the kernel's mm
-# selftests inside (3 repetitions, so the report can tell noise from change),
-# then write the report (report.md, email.txt) comparing the policies with
-# upstream's.  Extra arguments go to `cowbench run`
+# selftests inside (3 repetitions in icount mode; under KVM 9, one boot
+# each, interleaved across the variants, so the report can tell noise from
+# change), then write the report (report.md, index.html with plots,
+# email.txt) comparing the policies with upstream's.  Extra arguments go to `cowbench run`
 # (e.g. --filter '^fault/').
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ mkdir -p "$runs"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-./build/cowbench run --quick --repetitions 3 --suites micro,probes,selftests --out "$runs" "$@" \
+./build/cowbench run --quick --suites micro,probes,selftests --out "$runs" "$@" \
 	| tee "$log" || status=$?
 # The dataset this run wrote, as `run` names it on its last line.
 dataset=$(sed -n 's/^dataset: //p' "$log" | tail -n 1)
