@@ -19,11 +19,12 @@
 #include "results.h"
 #include "util.h"
 
-/* boots from which on the medians' spread alone is the floor */
+/* boots from which on the values' spread alone is the floor */
 #define MEDIANS_SHOW_SPREAD 3
 
 #define BASELINE_KIND "cowbench-baseline"
-#define BASELINE_FORMAT 1
+/* 2: per-boot values are minima in icount mode (1: medians) */
+#define BASELINE_FORMAT 2
 
 static void copy_str(char *dst, size_t len, json_t *value)
 {
@@ -115,8 +116,8 @@ int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out,
 		cb_stat_compute(&res.r[i].ns_per_item, &st);
 		snprintf(e->name, sizeof(e->name), "%s", res.r[i].name);
 		snprintf(e->item, sizeof(e->item), "%s", res.r[i].item);
-		e->median = st.median;
-		/* Within one boot: the repetitions' range is a floor already. */
+		e->value = strcmp(out->id.mode, "icount") ? st.median : st.min;
+		/* Within one boot: the repetitions' range (used below 3 boots). */
 		e->floor_pct = st.median > 0 ? (st.max - st.min) / st.median * 100 : 0;
 		e->boots = 1;
 		out->n++;
@@ -230,24 +231,23 @@ int cb_baseline_build(const char *const *datasets, size_t n, const char *cell,
 			const struct cb_base_entry *b = cb_baseline_find(&boot[d], boot[0].e[i].name);
 
 			if (b) {
-				v[got++] = b->median;
+				v[got++] = b->value;
 				within = fmax(within, b->floor_pct);
 			}
 		}
 		*e = boot[0].e[i];
 		gsl_sort(v, 1, got);
-		e->median = gsl_stats_median_from_sorted_data(v, 1, got);
+		e->value = gsl_stats_median_from_sorted_data(v, 1, got);
 		/*
-		 * The gate compares medians, so the floor is the spread of the
-		 * per-boot medians -- given boots enough to show it, which
-		 * perturbation boots (run --perturb) are made to.  With fewer,
-		 * the repetitions' range within a boot stands in.  Not always:
-		 * one repetition in three hit by a stray interrupt moves the
-		 * range by 1.6-2.7% on the exact fault paths while every
-		 * median stays put, and a floor that wide would let a +1%
-		 * change through.
+		 * The gate compares per-boot values, so the floor is their
+		 * spread -- given boots enough to show it, which perturbation
+		 * boots (run --perturb) are made to.  With fewer, the
+		 * repetitions' range within a boot stands in.  Not always: one
+		 * repetition in three hit by a stray interrupt moves the range
+		 * by 1.6-2.7% on the exact fault paths while the value stays
+		 * put, and a floor that wide would let a +1% change through.
 		 */
-		e->floor_pct = e->median > 0 ? (v[got - 1] - v[0]) / e->median * 100 : 0;
+		e->floor_pct = e->value > 0 ? (v[got - 1] - v[0]) / e->value * 100 : 0;
 		if (got < MEDIANS_SHOW_SPREAD)
 			e->floor_pct = fmax(within, e->floor_pct);
 		e->boots = got;
@@ -277,9 +277,11 @@ int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, 
 	for (size_t i = 0; i < b->n; i++)
 		json_object_set_new(benchmarks, b->e[i].name,
 				    json_pack("{s:s, s:f, s:f, s:i}", "item", b->e[i].item,
-					      "median", b->e[i].median,
+					      "value", b->e[i].value,
 					      "noise_floor_pct", b->e[i].floor_pct,
 					      "boots", (int)b->e[i].boots));
+	json_object_set_new(root, "statistic",
+			    json_string(strcmp(b->id.mode, "icount") ? "median" : "minimum"));
 	json_object_set_new(root, "benchmarks", benchmarks);
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	ret = text ? cb_write_file_atomic(path, text, strlen(text)) : -1;
@@ -321,17 +323,17 @@ int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t 
 	b->e = calloc(json_object_size(benchmarks), sizeof(*b->e));
 	json_object_foreach(benchmarks, name, v) {
 		struct cb_base_entry *e = &b->e[b->n];
-		json_t *median = json_object_get(v, "median");
+		json_t *value = json_object_get(v, "value");
 
-		if (!json_is_number(median)) {
-			snprintf(err, errlen, "%s: benchmark %s has no median", path, name);
+		if (!json_is_number(value)) {
+			snprintf(err, errlen, "%s: benchmark %s has no value", path, name);
 			json_decref(root);
 			cb_baseline_free(b);
 			return -1;
 		}
 		snprintf(e->name, sizeof(e->name), "%s", name);
 		copy_str(e->item, sizeof(e->item), json_object_get(v, "item"));
-		e->median = json_number_value(median);
+		e->value = json_number_value(value);
 		e->floor_pct = json_number_value(json_object_get(v, "noise_floor_pct"));
 		e->boots = (size_t)json_integer_value(json_object_get(v, "boots"));
 		b->n++;

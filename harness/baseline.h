@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Baselines: per benchmark, the median of one dataset cell -- or the median
- * over several boots of the same kernel, with the spread between boots as
+ * Baselines: per benchmark, the value of one dataset cell -- or the median
+ * of the values of several boots of the same kernel, with their spread as
  * that benchmark's noise floor -- plus everything that must match before
  * two numbers may be compared (mode, QEMU, kernel config).
+ *
+ * A cell's value is, in icount mode, the minimum over its repetitions:
+ * there the same work executes the same instructions, and whatever else
+ * lands in a repetition -- a timer interrupt, a kworker, a tick -- only
+ * adds to it, so the minimum is the cost of the work alone.  A change that
+ * costs instructions on every execution moves the minimum by all of it;
+ * a disturbance in one repetition, or two, does not move it.  In
+ * wall-clock modes noise goes both ways, and the value is the median.
  */
 #ifndef CB_BASELINE_H
 #define CB_BASELINE_H
@@ -13,9 +21,9 @@
 struct cb_base_entry {
 	char name[160];		/* "fault/reuse/2MiB/thp:off" */
 	char item[16];		/* "page" */
-	double median;		/* per item: ns, or guest instructions in icount mode */
+	double value;		/* per item: ns, or guest instructions in icount mode */
 	/*
-	 * Noise floor, %: the range of the per-boot medians over the median;
+	 * Noise floor, %: the range of the per-boot values over the value;
 	 * with fewer than 3 boots, the wider of that and the range of the
 	 * repetitions within any one boot.
 	 */
@@ -42,7 +50,7 @@ struct cb_baseline {
 };
 
 /*
- * One dataset cell's medians.  @cell NULL picks the dataset's only cell (or
+ * One dataset cell's values (see above).  @cell NULL picks the dataset's only cell (or
  * fails naming them).  Fails -- naming the file and the problem -- on a
  * missing or corrupt meta.json or micro.json, an unknown cell, a cell that
  * did not end ok, or a cell with no measured benchmark.
@@ -51,7 +59,7 @@ int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out,
 		 size_t errlen);
 /*
  * A baseline from @n datasets of one kernel (boots): medians of the
- * per-boot medians and their spread.  The datasets must share identity.
+ * per-boot values and their spread.  The datasets must share identity.
  */
 int cb_baseline_build(const char *const *datasets, size_t n, const char *cell,
 		      struct cb_baseline *out, char *err, size_t errlen);

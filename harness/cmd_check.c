@@ -5,7 +5,8 @@
  *
  *   fault/reuse/2MiB/thp:off: +1.3% instructions (baseline 2102, now 2129)
  *
- * A benchmark regresses when its median grew by more than its limit: the
+ * A benchmark regresses when its value (icount: the minimum over the
+ * repetitions; otherwise the median) grew by more than its limit: the
  * threshold, or twice the noise floor the baseline measured across boots,
  * whichever is larger -- a benchmark that moves 1% between boots of one
  * kernel cannot be gated at 0.5%.  Numbers from another mode, QEMU or
@@ -33,12 +34,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: cowbench check --baseline FILE [--threshold PCT] [--cell CELL] DATASET\n"
 		"       cowbench check --write-baseline FILE [--cell CELL] DATASET...\n\n"
-		"Gate a dataset against a baseline: per benchmark, the median per item must\n"
+		"Gate a dataset against a baseline: per benchmark, the value per item must\n"
 		"not grow by more than max(threshold, %.0f x the baseline's noise floor).\n"
-		"The noise floor is the spread of the medians across the datasets (boots)\n"
-		"the baseline was made from -- make them perturbation boots (run --perturb\n"
-		"0, 1, 2, 3) -- and with fewer than 3, the wider of that and the spread of\n"
-		"the repetitions within any one of them.\n\n"
+		"The value is, in icount mode, the minimum over the repetitions (what the\n"
+		"work costs: interrupts and other disturbances only add instructions),\n"
+		"otherwise the median.  The noise floor is the spread of the values across\n"
+		"the datasets (boots) the baseline was made from -- make them perturbation\n"
+		"boots (run --perturb 0, 1, 2, 3) -- and with fewer than 3, the wider of\n"
+		"that and the spread of the repetitions within any one of them.\n\n"
 		"  --threshold PCT   default %.1f%% in icount mode (guest instructions),\n"
 		"                    %.1f%% otherwise\n"
 		"  --cell CELL       kernel.variant to compare (default: the only cell)\n\n"
@@ -109,7 +112,7 @@ static int check(const char *file, const char *cell, const char *dataset, double
 	for (size_t i = 0; i < base.n; i++) {
 		const struct cb_base_entry *b = &base.e[i];
 		const struct cb_base_entry *n = cb_baseline_find(&now, b->name);
-		double change = b->median > 0 ? (n->median - b->median) / b->median * 100 : 0;
+		double change = b->value > 0 ? (n->value - b->value) / b->value * 100 : 0;
 		double limit = fmax(threshold, NOISE_FACTOR * b->floor_pct);
 
 		if (fabs(change) <= limit)
@@ -119,7 +122,7 @@ static int check(const char *file, const char *cell, const char *dataset, double
 		else
 			improved++;
 		printf("%s: %+.1f%% %s (baseline %.1f, now %.1f)%s\n", b->name, change, unit,
-		       b->median, n->median, change > 0 ? "" : " improvement");
+		       b->value, n->value, change > 0 ? "" : " improvement");
 		if (limit > threshold)
 			printf("  limit %.2f%%: %.0f x the noise floor measured over %zu boot%s\n",
 			       limit, NOISE_FACTOR, b->boots, b->boots == 1 ? "" : "s");

@@ -276,7 +276,7 @@ static void test_wall_mode_interleaves(void **state)
 		fail_msg("report on the wall-clock dataset failed");
 	}
 	text = cb_read_file(rlog, NULL);
-	assert_non_null(strstr(text, "Wall-clock mode with fewer than 9"));
+	assert_non_null(strstr(text, "Fewer than 3 repetitions"));
 	free(text);
 	free(rlog);
 	free(report);
