@@ -178,7 +178,7 @@ static void comparison_md(const struct report *r, size_t c, FILE *out)
 			continue;
 		report_events_text(&row, events, sizeof(events));
 		fprintf(out, "| %s | %.1f | %.1f | %+.2f%% | %+.2f%% .. %+.2f%% | %.2f%% | %.2f%% "
-			"| %s | %s |\n", row.name, row.base_median, row.now_median, row.change,
+			"| %s | %s |\n", row.name, row.base_value, row.now_value, row.change,
 			row.ci_lo, row.ci_hi, row.cv_base, row.cv_now,
 			row.significant ? "**\\***" : "", events);
 	}
@@ -255,8 +255,8 @@ static void report_md(const struct report *r, char *const *svgs, char *const *ti
 	const char *warning = report_noise_warning(r);
 
 	fprintf(f, "# cowbench report\n\nBaseline: **%s**. Mode: **%s** — %s "
-		"Intervals: 95%% bootstrap of the change of the median.\n",
-		r->cell[r->base].name, r->mode, report_method(r));
+		"Intervals: 95%% bootstrap of the change of the %s.\n",
+		r->cell[r->base].name, r->mode, report_method(r), report_statistic(r));
 	if (warning)
 		fprintf(f, "\n%s\n", warning);
 	if (svgs[0])
@@ -299,7 +299,8 @@ static void email(const struct report *r, FILE *out)
 
 	fprintf(out, "cowbench: %zu cell%s against %.*s\n", r->n - 1, r->n == 2 ? "" : "s",
 		EMAIL_WIDTH - 30, b->name);
-	fprintf(out, "%s mode: %s\n", r->mode, unit);
+	fprintf(out, "%s mode: %s, %s of the repetitions\n", r->mode, unit,
+		report_statistic(r));
 	if (warning) {
 		fputc('\n', out);
 		wrapped(warning, out);
@@ -320,13 +321,13 @@ static void email(const struct report *r, FILE *out)
 			if (!report_compare(r, c, i, &row) || !row.significant)
 				continue;
 			/* 12+1+9+1+12+2 = 37 columns before the name */
-			fprintf(out, "%12.1f %+8.1f%% %12.1f  %.*s\n", row.base_median, row.change,
-				row.now_median, EMAIL_WIDTH - 37, row.name);
+			fprintf(out, "%12.1f %+8.1f%% %12.1f  %.*s\n", row.base_value, row.change,
+				row.now_value, EMAIL_WIDTH - 37, row.name);
 			shown++;
 		}
 		if (!shown)
 			fprintf(out, "%s\n", report_icount(r) ?
-				"(no change beyond 0.5% and the repetitions' range)" :
+				"(no change beyond 0.5% and the repetitions' spread)" :
 				"(no change with p < 0.05)");
 	}
 }

@@ -45,7 +45,7 @@ struct report {
 struct report_row {
 	const char *name;
 	const struct cb_result *base, *now;
-	double base_median, now_median;
+	double base_value, now_value;	/* report_statistic() of the repetitions */
 	double change;		/* (now - base) / base, in % */
 	double ci_lo, ci_hi;	/* 95% bootstrap interval of the change, in % */
 	double cv_base, cv_now;	/* in % */
@@ -64,6 +64,12 @@ bool report_icount(const struct report *r);
 size_t report_fewest_repetitions(const struct report *r);
 /* What the numbers are and when a change is marked, one sentence. */
 const char *report_method(const struct report *r);
+/*
+ * "minimum" in icount mode (disturbances only add instructions, so the
+ * minimum over the repetitions is what the work costs -- what `check`
+ * gates), "median" otherwise.
+ */
+const char *report_statistic(const struct report *r);
 
 /* "pgfault 1 → 1 cow_copy 0 → 1": the key events that moved, for a row. */
 void report_events_text(const struct report_row *row, char *buf, size_t len);

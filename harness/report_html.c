@@ -69,7 +69,7 @@ static void comparison(const struct report *r, size_t c, FILE *out)
 		esc(out, row.name);
 		fprintf(out, "</td><td class=\"n\">%.1f</td><td class=\"n\">%.1f</td>"
 			"<td class=\"n\">%+.2f%%</td><td class=\"n\">%+.2f%% .. %+.2f%%</td>",
-			row.base_median, row.now_median, row.change, row.ci_lo, row.ci_hi);
+			row.base_value, row.now_value, row.change, row.ci_lo, row.ci_hi);
 		if (report_icount(r))
 			fprintf(out, "<td>%s</td>", row.significant ? "*" : "");
 		else
@@ -113,7 +113,8 @@ int report_html(const struct report *r, const char *dir, char *const *svgs,
 	esc(out, r->mode);
 	fputs("</b> &mdash; ", out);
 	esc(out, report_method(r));
-	fputs(" Intervals: 95% bootstrap of the change of the median.</p>\n", out);
+	fprintf(out, " Intervals: 95%% bootstrap of the change of the %s.</p>\n",
+		report_statistic(r));
 	if (report_noise_warning(r))
 		fprintf(out, "<p class=\"warn\">%s</p>\n", report_noise_warning(r));
 	fputs("<h2>Plots</h2>\n", out);
