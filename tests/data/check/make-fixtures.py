@@ -56,6 +56,8 @@ dataset('other-mode', meta(mode='tcg'))
 dataset('other-config', meta(config='d1ff'))
 dataset('panicked', meta(status='panic'))
 dataset('empty', meta(cells=False), bench=None)
+# a cell that never wrote results (the guest hung)
+dataset('no-results', meta(status='timeout'), bench=None)
 dataset('missing-benchmark', meta(),
         {k: v for k, v in BENCH.items() if k != 'fault/anon/2MiB/thp:off'})
 dataset('truncated', meta(), micro_text=json.dumps(micro(BENCH))[:200])
