@@ -156,8 +156,8 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 		return -1;
 	if (!rows)
 		return 0;
-	snprintf(title, sizeof(title), "Change of the median against %s (95%% bootstrap interval)",
-		 b->name);
+	snprintf(title, sizeof(title), "Change of the %s against %s (95%% bootstrap interval)",
+		 report_statistic(r), b->name);
 	gp_clean(title);
 	snprintf(vars, sizeof(vars),
 		 "title='%s'; width=%zu; height=560; ncells=%zu; ylabel='%% change in %s per item'",
@@ -262,7 +262,8 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 				double scale = per_mib ? sizes[a] / 1e6 : 1;
 
 				cb_stat_compute(&res->r[idx[a]].ns_per_item, &st);
-				fprintf(f, "%g %.6g %.6g %.6g\n", sizes[a], st.median * scale,
+				fprintf(f, "%g %.6g %.6g %.6g\n", sizes[a],
+					(report_icount(r) ? st.min : st.median) * scale,
 					st.min * scale, st.max * scale);
 			}
 			blocks++;
@@ -277,8 +278,8 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 			 "million guest instructions" : "ms", what);
 	else
 		snprintf(ylabel, sizeof(ylabel), "%s per %s", unit(r), what);
-	snprintf(title, sizeof(title), "%.*s: %s against size (median, min..max of the "
-		 "repetitions)", (int)strlen(prefix) - 1, prefix, ylabel);
+	snprintf(title, sizeof(title), "%.*s: %s against size (%s, min..max of the "
+		 "repetitions)", (int)strlen(prefix) - 1, prefix, ylabel, report_statistic(r));
 	gp_clean(title);
 	snprintf(vars, sizeof(vars), "title='%s'; width=1100; height=520; nseries=%zu; "
 		 "xlabel='size (MiB)'; ylabel='%s'; logy=%d", title, blocks, ylabel, !per_mib);
