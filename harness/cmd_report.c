@@ -327,7 +327,7 @@ static void email(const struct report *r, FILE *out)
 		}
 		if (!shown)
 			fprintf(out, "%s\n", report_icount(r) ?
-				"(no change beyond 0.5% and the repetitions' spread)" :
+				"(no change beyond 0.5% and the repetitions' gap)" :
 				"(no change with p < 0.05)");
 	}
 }

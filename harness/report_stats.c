@@ -8,7 +8,8 @@
  * executes the same instructions; an interrupt or a kworker landing in a
  * repetition only adds.  So the value is the minimum over the repetitions
  * (as `check` gates) and a threshold marks a change: 0.5%, or twice the
- * spread of either side's repetitions where they are not exact.  In
+ * gap between either side's two lowest repetitions where they are not
+ * exact.  In
  * wall-clock modes noise goes both ways: the value is the median, and a
  * two-sided Mann-Whitney U test on the repetitions, p < 0.05, marks it.
  *
@@ -43,7 +44,7 @@ const char *report_method(const struct report *r)
 	       "the numbers are guest instructions per item (icount: the guest clock "
 	       "counts instructions), the minimum over the repetitions (interrupts and "
 	       "other disturbances only add instructions); a change is marked beyond 0.5% "
-	       "and beyond twice the spread of either side's repetitions." :
+	       "and beyond twice the gap between either side's two lowest repetitions." :
 	       "the numbers are nanoseconds per item, the median of the repetitions; a "
 	       "change is marked when a two-sided Mann-Whitney U test on the repetitions "
 	       "gives p < 0.05.";
@@ -90,14 +91,16 @@ static double mann_whitney_p(const struct cb_series *a, const struct cb_series *
 }
 
 /*
- * (max - min) / min of the repetitions, in %: 0 on an exact path.  Fork is
- * not one -- which task runs first decides how much work lands in the
- * measured window, both ways (fork/call/64MiB: 65897 to 83969 within one
- * boot) -- and a single boot cannot tell its noise from a change.
+ * How far apart the two lowest of the @n sorted repetitions are, in %: 0
+ * on an exact path, where undisturbed repetitions agree to the instruction
+ * and a hit one only reads higher.  Fork is not exact -- which task runs
+ * first decides how much work lands in the measured window, both ways
+ * (fork/call/64MiB: 65897 to 83969 within one boot) -- and a single boot
+ * cannot tell its noise from a change.
  */
-static double spread_pct(const struct cb_stat *st)
+static double low_spread_pct(const double *sorted, size_t n)
 {
-	return st->min > 0 ? (st->max - st->min) / st->min * 100 : 0;
+	return n > 1 && sorted[0] > 0 ? (sorted[1] - sorted[0]) / sorted[0] * 100 : 0;
 }
 
 /* The minimum (@minimum) or the median of @n values, sorting them. */
@@ -144,7 +147,7 @@ bool report_compare(const struct report *r, size_t c, size_t i, struct report_ro
 {
 	const struct report_cell *b = &r->cell[r->base], *n = &r->cell[c];
 	bool minimum = report_icount(r);
-	double scratch[CB_MAX_REPS];
+	double scratch[CB_MAX_REPS], spread_b, spread_n;
 	struct cb_stat sb, sn;
 
 	memset(row, 0, sizeof(*row));
@@ -160,8 +163,10 @@ bool report_compare(const struct report *r, size_t c, size_t i, struct report_ro
 	cb_stat_compute(&row->now->ns_per_item, &sn);
 	memcpy(scratch, row->base->ns_per_item.v, row->base->ns_per_item.n * sizeof(double));
 	row->base_value = statistic(scratch, row->base->ns_per_item.n, minimum);
+	spread_b = low_spread_pct(scratch, row->base->ns_per_item.n);
 	memcpy(scratch, row->now->ns_per_item.v, row->now->ns_per_item.n * sizeof(double));
 	row->now_value = statistic(scratch, row->now->ns_per_item.n, minimum);
+	spread_n = low_spread_pct(scratch, row->now->ns_per_item.n);
 	row->cv_base = sb.cv * 100;
 	row->cv_now = sn.cv * 100;
 	row->change = row->base_value > 0 ?
@@ -172,7 +177,7 @@ bool report_compare(const struct report *r, size_t c, size_t i, struct report_ro
 		row->p = NAN;
 		row->significant = fabs(row->change) >
 				   fmax(CB_REPORT_ICOUNT_THRESHOLD,
-					2 * fmax(spread_pct(&sb), spread_pct(&sn)));
+					2 * fmax(spread_b, spread_n));
 	} else {
 		row->p = mann_whitney_p(&row->base->ns_per_item, &row->now->ns_per_item);
 		row->significant = row->p < CB_REPORT_P_LIMIT;

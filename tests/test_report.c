@@ -290,6 +290,36 @@ static void test_reference_is_current(void **state)
 	free(cmd);
 }
 
+/*
+ * icount marks on the minimum: +1% on every repetition of the reuse fault
+ * is marked; two repetitions of three hit by a disturbance (median +1.9%,
+ * minimum unmoved) is not; fork, whose two lowest repetitions are 1.2%
+ * apart, needs more than twice that.
+ */
+static void test_icount_marks(void **state)
+{
+	char *log, *mail;
+
+	(void)state;
+	if (report("'" TEST_DATA "/check/boot1' '" TEST_DATA "/check/reuse-plus-1pct'", "plus",
+		   &log))
+		fail_msg("report failed:\n%s", log);
+	mail = out_file("plus", "email.txt");
+	assert_non_null(strstr(mail, "      1629.3     +1.0%       1645.6  fault/reuse/2MiB/thp:off"));
+	free(mail);
+	free(log);
+	if (report("'" TEST_DATA "/check/boot1' '" TEST_DATA "/check/two-of-three-hit' '" TEST_DATA
+		   "/check/boot2'", "hit", &log))
+		fail_msg("report failed:\n%s", log);
+	mail = out_file("hit", "email.txt");
+	assert_null(strstr(mail, "fault/reuse"));
+	/* boot2: fork +1.0%, inside twice its 1.16% gap */
+	assert_null(strstr(mail, "fork/call"));
+	assert_non_null(strstr(mail, "(no change beyond 0.5% and the repetitions' gap)"));
+	free(mail);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_baseline_by_variant),
 		cmocka_unit_test(test_wall_statistics),
+		cmocka_unit_test(test_icount_marks),
 		cmocka_unit_test(test_html_renders),
 		cmocka_unit_test(test_reference_is_current),
 	};
