@@ -94,8 +94,8 @@ static void check_row(const struct cb_case *c, const struct cb_params *p, void *
 static void test_quick_suite_in_the_default_kernel(void **state)
 {
 	char *out = cb_path(tmpdir, "quick"), *log = cb_path(tmpdir, "quick.log");
-	/* Three repetitions, as datasets/baselines/ were made with. */
-	char *args = cb_strdup_printf("run --quick --repetitions 3 --kernel default:default "
+	/* Five repetitions, as datasets/baselines/ were made with. */
+	char *args = cb_strdup_printf("run --quick --repetitions 5 --kernel default:default "
 				      "--suites micro,probes,selftests --out '%s'", out);
 	char *dir, *cdir, *text;
 	json_t *meta, *c, *bench;
@@ -200,7 +200,7 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 		}
 		text = cb_read_file(log, NULL);
 		assert_non_null(strstr(text, "with its own job: kernels default:default, suites "
-					     "micro,probes,selftests, quick profile, 3 repetitions"));
+					     "micro,probes,selftests, quick profile, 5 repetitions"));
 		assert_non_null(strstr(text, "[run default.default] done before: skipped"));
 		free(text);
 		free(resume);
