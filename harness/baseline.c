@@ -23,8 +23,11 @@
 #define MEDIANS_SHOW_SPREAD 3
 
 #define BASELINE_KIND "cowbench-baseline"
-/* 2: per-boot values are minima in icount mode (1: medians) */
-#define BASELINE_FORMAT 2
+/*
+ * 2: per-boot values are minima in icount mode (1: medians).
+ * 3: records the job the boots ran (profile, repetitions, CPUs, memory).
+ */
+#define BASELINE_FORMAT 3
 
 static void copy_str(char *dst, size_t len, json_t *value)
 {
@@ -59,6 +62,28 @@ static json_t *find_cell(const char *dataset, json_t *meta, const char *cell, ch
 	return NULL;
 }
 
+/*
+ * What the job measured, as far as it decides the numbers: the profile
+ * (sizes, iterations), the repetitions (the minimum of 3 is not the minimum
+ * of 5), the guest's CPUs and memory.  Suites, filter and --perturb are left
+ * out: they change only the initramfs bytes, which the noise floor covers.
+ * Empty for a dataset that records no job.
+ */
+static void job_from(char *dst, size_t len, json_t *meta)
+{
+	json_t *job = json_object_get(meta, "job");
+
+	if (!json_is_object(job)) {
+		*dst = '\0';
+		return;
+	}
+	snprintf(dst, len, "%s profile, %lld repetitions, %lld CPUs, %lld MiB",
+		 json_string_value(json_object_get(job, "profile")) ?: "?",
+		 json_integer_value(json_object_get(job, "repetitions")),
+		 json_integer_value(json_object_get(job, "smp")),
+		 json_integer_value(json_object_get(job, "mem_mib")));
+}
+
 static void identity_from(struct cb_identity *id, json_t *meta, json_t *cell)
 {
 	const char *kernel = json_string_value(json_object_get(cell, "kernel"));
@@ -70,6 +95,7 @@ static void identity_from(struct cb_identity *id, json_t *meta, json_t *cell)
 	copy_str(id->config_hash, sizeof(id->config_hash), json_object_get(k, "config_hash"));
 	copy_str(id->series_hash, sizeof(id->series_hash), json_object_get(k, "series_hash"));
 	copy_str(id->cmdline, sizeof(id->cmdline), json_object_get(cell, "cmdline"));
+	job_from(id->job, sizeof(id->job), meta);
 	copy_str(id->commit, sizeof(id->commit),
 		 json_object_get(json_object_get(meta, "cowbench"), "commit"));
 }
@@ -157,10 +183,11 @@ static const struct {
 	{ "mode", offsetof(struct cb_identity, mode) },
 	{ "QEMU version", offsetof(struct cb_identity, qemu) },
 	{ "kernel config", offsetof(struct cb_identity, config_hash) },
+	{ "job", offsetof(struct cb_identity, job) },
 	{ "patch series", offsetof(struct cb_identity, series_hash) },
 	{ "kernel command line", offsetof(struct cb_identity, cmdline) },
 };
-#define IDENTITY_MUST_MATCH 3
+#define IDENTITY_MUST_MATCH 4
 
 /* Index of the first of the first @nr fields that differs, or -1. */
 static int identity_field_differs(const struct cb_identity *a, const struct cb_identity *b,
@@ -180,9 +207,11 @@ const char *cb_identity_incomparable(const struct cb_identity *base,
 
 	if (i < 0)
 		return NULL;
-	snprintf(why, len, "%s differs: baseline '%.60s', dataset '%.60s'",
+	snprintf(why, len, "%s differs: baseline '%.60s', dataset '%.60s'%s",
 		 identity_fields[i].what, (const char *)base + identity_fields[i].off,
-		 (const char *)now + identity_fields[i].off);
+		 (const char *)now + identity_fields[i].off,
+		 identity_fields[i].off == offsetof(struct cb_identity, job) ?
+		 ": rerun with the baseline's --quick, --repetitions, --smp and --mem" : "");
 	return why;
 }
 
@@ -265,12 +294,12 @@ out:
 int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, size_t errlen)
 {
 	json_t *benchmarks = json_object();
-	json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 				 "kind", BASELINE_KIND, "format", BASELINE_FORMAT,
 				 "cell", b->cell, "mode", b->id.mode, "qemu", b->id.qemu,
 				 "kernel", b->id.kernel, "config_hash", b->id.config_hash,
 				 "series_hash", b->id.series_hash, "cmdline", b->id.cmdline,
-				 "cowbench_commit", b->id.commit);
+				 "job", b->id.job, "cowbench_commit", b->id.commit);
 	char *text;
 	int ret;
 
@@ -319,6 +348,7 @@ int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t 
 	copy_str(b->id.config_hash, sizeof(b->id.config_hash), json_object_get(root, "config_hash"));
 	copy_str(b->id.series_hash, sizeof(b->id.series_hash), json_object_get(root, "series_hash"));
 	copy_str(b->id.cmdline, sizeof(b->id.cmdline), json_object_get(root, "cmdline"));
+	copy_str(b->id.job, sizeof(b->id.job), json_object_get(root, "job"));
 	copy_str(b->id.commit, sizeof(b->id.commit), json_object_get(root, "cowbench_commit"));
 	b->e = calloc(json_object_size(benchmarks), sizeof(*b->e));
 	json_object_foreach(benchmarks, name, v) {

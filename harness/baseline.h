@@ -39,6 +39,7 @@ struct cb_identity {
 	char config_hash[72];
 	char series_hash[72];
 	char cmdline[512];
+	char job[128];		/* "quick profile, 5 repetitions, 2 CPUs, 3072 MiB" */
 	char commit[64];	/* cowbench's */
 };
 

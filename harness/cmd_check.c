@@ -9,8 +9,9 @@
  * repetitions; otherwise the median) grew by more than its limit: the
  * threshold, or twice the noise floor the baseline measured across boots,
  * whichever is larger -- a benchmark that moves 1% between boots of one
- * kernel cannot be gated at 0.5%.  Numbers from another mode, QEMU or
- * kernel config are refused, not compared.
+ * kernel cannot be gated at 0.5%.  Numbers from another mode, QEMU, kernel
+ * config or job (profile, repetitions, CPUs, memory) are refused, not
+ * compared.
  *
  * --write-baseline FILE DATASET... makes the baseline from boots of one
  * kernel (several datasets give the noise floors).
@@ -47,7 +48,7 @@ static void usage(FILE *out)
 		"  --cell CELL       kernel.variant to compare (default: the only cell)\n\n"
 		"Exit status: 0 no regression, 1 regression, 2 unusable input (corrupt or\n"
 		"empty dataset, missing benchmarks, a baseline from another mode, QEMU\n"
-		"version or kernel config).\n",
+		"version, kernel config or job: profile, repetitions, CPUs, memory).\n",
 		NOISE_FACTOR, DEFAULT_THRESHOLD_ICOUNT, DEFAULT_THRESHOLD_WALL);
 }
 
@@ -73,7 +74,7 @@ static int check(const char *file, const char *cell, const char *dataset, double
 {
 	struct cb_baseline base, now;
 	const char *unit;
-	char err[1024], why[256];
+	char err[1024], why[512];
 	size_t missing = 0, regressed = 0, improved = 0;
 	int ret = CB_EXIT_USAGE;
 

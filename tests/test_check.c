@@ -148,6 +148,9 @@ static void test_unusable_inputs(void **state)
 	(void)state;
 	expect("other-mode", 2, "mode differs: baseline 'icount', dataset 'tcg'");
 	expect("other-config", 2, "kernel config differs");
+	expect("other-job", 2, "job differs: baseline 'quick profile, 3 repetitions, 2 CPUs, "
+	       "3072 MiB', dataset 'quick profile, 5 repetitions, 2 CPUs, 3072 MiB': rerun with "
+	       "the baseline's --quick, --repetitions, --smp and --mem");
 	expect("panicked", 2, "cell k.v ended 'panic'");
 	expect("empty", 2, "empty dataset");
 	expect("missing-benchmark", 2, "no result for fault/anon/2MiB/thp:off");
@@ -158,9 +161,25 @@ static void test_unusable_inputs(void **state)
 
 static void test_bad_baseline(void **state)
 {
+	char *old = cb_path(tmpdir, "format-2.json"), *text = cb_read_file(baseline, NULL), *at;
 	char *out;
 
 	(void)state;
+	/* A baseline from before the job was recorded is refused, not half-checked. */
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"job\": \"quick profile, 3 repetitions, 2 CPUs, 3072 MiB\""));
+	at = strstr(text, "\"format\": 3");
+	assert_non_null(at);
+	at[strlen("\"format\": ")] = '2';
+	assert_int_equal(cb_write_file_atomic(old, text, strlen(text)), 0);
+	out = cb_strdup_printf("--baseline '%s' " DATA "/boot1", old);
+	free(text);
+	assert_int_equal(check(out, &text), 2);
+	assert_non_null(strstr(text, "not a cowbench baseline of format 3"));
+	free(text);
+	free(out);
+	free(old);
+
 	assert_int_equal(check("--baseline " DATA "/boot1/meta.json " DATA "/boot1", &out), 2);
 	assert_non_null(strstr(out, "not a cowbench baseline"));
 	free(out);

@@ -9,13 +9,16 @@ BENCH = {  # name: per-repetition guest instructions per item
     'fork/call/4MiB/thp:off': [140000.0, 138400.0, 141800.0],
 }
 
-def meta(mode='icount', config='c0nf', status='ok', cells=True):
+def meta(mode='icount', config='c0nf', status='ok', cells=True, repetitions=3, perturb=0):
     suites = [{'variant': 'k.v', 'kernel': 'k', 'status': status,
                'cmdline': 'console=ttyS0'}] if cells else []
     return {'format': 1, 'mode': mode, 'qemu': 'QEMU emulator version 7.2.22',
             'cowbench': {'commit': 'fixture'},
             'kernels': {'k': {'config_hash': config, 'series_hash': 's3r1es'}},
-            'suites': suites}
+            'suites': suites,
+            'job': {'kernels': 'k:v', 'suites': 'micro', 'profile': 'quick',
+                    'repetitions': repetitions, 'rounds': 1, 'perturb': perturb,
+                    'filter': '', 'smp': 2, 'mem_mib': 3072}}
 
 def micro(bench):
     rows = []
@@ -40,7 +43,8 @@ def scaled(name, factor):
     return {k: [x * factor for x in v] if k == name else v for k, v in BENCH.items()}
 
 dataset('boot1', meta())
-dataset('boot2', meta(), scaled('fork/call/4MiB/thp:off', 1.01))
+# a perturbation boot: the same job, so boots of one baseline
+dataset('boot2', meta(perturb=1), scaled('fork/call/4MiB/thp:off', 1.01))
 dataset('rerun', meta(), scaled('fork/call/4MiB/thp:off', 0.99))
 # +1% on the exact fault path: must be flagged at 0.5%
 dataset('reuse-plus-1pct', meta(), scaled('fault/reuse/2MiB/thp:off', 1.01))
@@ -54,6 +58,8 @@ hit['fault/reuse/2MiB/thp:off'] = [1629.3, 1672.8, 1660.0]
 dataset('two-of-three-hit', meta(), hit)
 dataset('other-mode', meta(mode='tcg'))
 dataset('other-config', meta(config='d1ff'))
+# the minimum of 5 repetitions is not the minimum of 3
+dataset('other-job', meta(repetitions=5))
 dataset('panicked', meta(status='panic'))
 dataset('empty', meta(cells=False), bench=None)
 # a cell that never wrote results (the guest hung)
