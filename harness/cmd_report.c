@@ -50,7 +50,7 @@ static void usage(FILE *out)
 		"usage: cowbench report DATASET... [--baseline CELL] [--out DIR]\n\n"
 		"Write report.md, index.html, email.txt and plots comparing every cell of the\n"
 		"datasets with a baseline cell (default: the first; CELL is kernel.variant or a\n"
-		"variant name).  --out DIR defaults to reports/local/<name of the first dataset>.\n\n"
+		"variant name).  --out DIR defaults to reports/<name of the first dataset>.\n\n"
 		"Exit status: 0 written, 2 unusable input (nothing is written).\n");
 }
 
@@ -497,11 +497,23 @@ int cmd_report(int argc, char **argv)
 	if (out) {
 		dir = strdup(out);
 	} else {
-		const char *slash = strrchr(argv[optind], '/');
-		char base[256];
+		char base[256], *slash;
+		size_t len;
 
-		snprintf(base, sizeof(base), "%s", slash && slash[1] ? slash + 1 : argv[optind]);
-		dir = cb_strdup_printf("%s/reports/local/%s", COWBENCH_SOURCE_DIR, base);
+		/* reports/<name of the first dataset>, trailing slashes ignored */
+		snprintf(base, sizeof(base), "%s", argv[optind]);
+		for (len = strlen(base); len > 1 && base[len - 1] == '/'; len--)
+			base[len - 1] = '\0';
+		slash = strrchr(base, '/');
+		if (slash && slash[1])
+			memmove(base, slash + 1, strlen(slash + 1) + 1);
+		/* reports/reference and reports/README.md are checked in */
+		if (!strcmp(base, "reference") || !strcmp(base, "README.md")) {
+			cb_usage_error("report", "%s: its name would overwrite the checked-in "
+				       "reports/%s: give --out DIR", argv[optind], base);
+			goto out;
+		}
+		dir = cb_strdup_printf("%s/reports/%s", COWBENCH_SOURCE_DIR, base);
 	}
 	if (write_report(r, dir, err, sizeof(err))) {
 		cb_usage_error("report", "%s", err);

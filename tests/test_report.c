@@ -102,6 +102,32 @@ static void test_bad_inputs(void **state)
 	expect_refused("'" TEST_DATA "/no-such-dataset'", "no-such-dataset/meta.json");
 }
 
+/*
+ * Without --out a report goes to reports/<dataset name>/ in the tree, so a
+ * dataset named after the checked-in reference report must not replace it.
+ */
+static void test_default_out_keeps_the_reference(void **state)
+{
+	/* its own directory: tmpdir/reference is test_reference_is_current's */
+	char *link = cb_path(tmpdir, "named/reference"), *log = cb_path(tmpdir, "named.log");
+	char *cmd = cb_strdup_printf("mkdir -p '%s/named' && ln -sfn '" TEST_DATA "/matrix' '%s' "
+				     "&& '%s' report '%s/' >'%s' 2>&1", tmpdir, link, COWBENCH_BIN,
+				     link, log);
+	char *text;
+
+	(void)state;
+	assert_int_equal(sh_status(cmd), 2);
+	text = cb_read_file(log, NULL);
+	assert_non_null(text);
+	if (!strstr(text, "its name would overwrite the checked-in reports/reference: give "
+			  "--out DIR"))
+		fail_msg("report of a dataset named reference:\n%s", text);
+	free(text);
+	free(cmd);
+	free(log);
+	free(link);
+}
+
 static void test_baseline_by_variant(void **state)
 {
 	char *log, *md;
@@ -325,6 +351,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_cells),
 		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_default_out_keeps_the_reference),
 		cmocka_unit_test(test_baseline_by_variant),
 		cmocka_unit_test(test_wall_statistics),
 		cmocka_unit_test(test_icount_marks),
