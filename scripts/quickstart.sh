@@ -3,7 +3,7 @@
 # The main job: build the default kernel, boot it (KVM if a probe boot proves
 # it works, else TCG in deterministic icount mode) once per reuse-policy
 # variant, run the quick suite, cowbench's probes and the kernel's mm
-# selftests inside (3 repetitions in icount mode; under KVM 9, one boot
+# selftests inside (5 repetitions in icount mode; under KVM 9, one boot
 # each, interleaved across the variants, so the report can tell noise from
 # change), then write the report (report.md, index.html with plots,
 # email.txt) comparing the policies with upstream's.  Extra arguments go to `cowbench run`
