@@ -84,7 +84,7 @@ static void job_from(char *dst, size_t len, json_t *meta)
 		 json_integer_value(json_object_get(job, "mem_mib")));
 }
 
-static void identity_from(struct cb_identity *id, json_t *meta, json_t *cell)
+void cb_identity_of(struct cb_identity *id, json_t *meta, json_t *cell)
 {
 	const char *kernel = json_string_value(json_object_get(cell, "kernel"));
 	json_t *k = json_object_get(json_object_get(meta, "kernels"), kernel ?: "");
@@ -123,7 +123,7 @@ int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out,
 		goto out;
 	}
 	snprintf(out->cell, sizeof(out->cell), "%s", name);
-	identity_from(&out->id, meta, c);
+	cb_identity_of(&out->id, meta, c);
 	dir = cb_path(dataset, name);
 	path = cb_path(dir, "micro.json");
 	if (access(path, R_OK)) {

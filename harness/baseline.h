@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct cb_base_entry {
 	char name[160];		/* "fault/reuse/2MiB/thp:off" */
 	char item[16];		/* "page" */
@@ -43,6 +45,9 @@ struct cb_identity {
 	char commit[64];	/* cowbench's */
 };
 
+/* check flags a change beyond max(threshold, this x the noise floor) */
+#define CB_NOISE_FACTOR 2.0
+
 struct cb_baseline {
 	char cell[128];		/* "default.default" */
 	struct cb_identity id;
@@ -56,6 +61,8 @@ struct cb_baseline {
  * missing or corrupt meta.json or micro.json, an unknown cell, a cell that
  * did not end ok, or a cell with no measured benchmark.
  */
+/* The identity of dataset cell @cell (its record in @meta, the dataset's meta.json). */
+void cb_identity_of(struct cb_identity *id, json_t *meta, json_t *cell);
 int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out, char *err,
 		 size_t errlen);
 /*

@@ -27,7 +27,6 @@
 
 #define DEFAULT_THRESHOLD_ICOUNT 0.5
 #define DEFAULT_THRESHOLD_WALL 5.0
-#define NOISE_FACTOR 2.0
 #define MAX_LISTED 8
 
 static void usage(FILE *out)
@@ -49,7 +48,7 @@ static void usage(FILE *out)
 		"Exit status: 0 no regression, 1 regression, 2 unusable input (corrupt or\n"
 		"empty dataset, missing benchmarks, a baseline from another mode, QEMU\n"
 		"version, kernel config or job: profile, repetitions, CPUs, memory).\n",
-		NOISE_FACTOR, DEFAULT_THRESHOLD_ICOUNT, DEFAULT_THRESHOLD_WALL);
+		CB_NOISE_FACTOR, DEFAULT_THRESHOLD_ICOUNT, DEFAULT_THRESHOLD_WALL);
 }
 
 static int write_baseline(const char *file, const char *cell, char **datasets, int n)
@@ -114,7 +113,7 @@ static int check(const char *file, const char *cell, const char *dataset, double
 		const struct cb_base_entry *b = &base.e[i];
 		const struct cb_base_entry *n = cb_baseline_find(&now, b->name);
 		double change = b->value > 0 ? (n->value - b->value) / b->value * 100 : 0;
-		double limit = fmax(threshold, NOISE_FACTOR * b->floor_pct);
+		double limit = fmax(threshold, CB_NOISE_FACTOR * b->floor_pct);
 
 		if (fabs(change) <= limit)
 			continue;
@@ -126,7 +125,7 @@ static int check(const char *file, const char *cell, const char *dataset, double
 		       b->value, n->value, change > 0 ? "" : " improvement");
 		if (limit > threshold)
 			printf("  limit %.2f%%: %.0f x the noise floor measured over %zu boot%s\n",
-			       limit, NOISE_FACTOR, b->boots, b->boots == 1 ? "" : "s");
+			       limit, CB_NOISE_FACTOR, b->boots, b->boots == 1 ? "" : "s");
 	}
 	printf("%s: %zu of %zu benchmarks regressed, %zu improved beyond their limit\n",
 	       regressed ? "REGRESSION" : "clean", regressed, base.n, improved);

@@ -47,10 +47,16 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cowbench report DATASET... [--baseline CELL] [--out DIR]\n\n"
+		"usage: cowbench report DATASET... [--baseline CELL] [--floors FILE] [--out DIR]\n\n"
 		"Write report.md, index.html, email.txt and plots comparing every cell of the\n"
 		"datasets with a baseline cell (default: the first; CELL is kernel.variant or a\n"
 		"variant name).  --out DIR defaults to reports/<name of the first dataset>.\n\n"
+		"In icount mode a change is marked beyond 0.5%% and beyond twice the gap\n"
+		"between either side's two lowest repetitions.  --floors FILE, a baseline\n"
+		"from 'cowbench check --write-baseline' of perturbation boots with the same\n"
+		"mode, QEMU, kernel config and job, also asks for twice each benchmark's\n"
+		"noise floor, as check does: a single boot per cell cannot show how far a\n"
+		"benchmark moves when code elsewhere moves.\n\n"
 		"Exit status: 0 written, 2 unusable input (nothing is written).\n");
 }
 
@@ -138,6 +144,49 @@ static int load(struct report *r, char **datasets, int nr, char *err, size_t err
 			r->n++;
 		}
 	}
+	return 0;
+}
+
+/*
+ * --floors: a baseline's noise floors, only where they were measured for
+ * what the report compares (mode, QEMU, kernel config and job of the
+ * baseline cell); the series and command line may differ, they are what
+ * the cells compare.
+ */
+static int load_floors(struct report *r, const char *file, char *err, size_t errlen)
+{
+	const struct report_cell *b = &r->cell[r->base];
+	struct cb_identity id;
+	char why[512];
+	size_t d = 0;
+
+	if (!report_icount(r)) {
+		snprintf(err, errlen, "--floors %s: only in icount mode (this report is %s mode, "
+			 "where Mann-Whitney marks)", file, r->mode);
+		return -1;
+	}
+	if (cb_baseline_read(file, &r->floors, err, errlen))
+		return -1;
+	while (d + 1 < r->nr_metas && r->datasets[d] != b->dataset)
+		d++;
+	cb_identity_of(&id, r->metas[d], b->meta);
+	if (cb_identity_incomparable(&r->floors.id, &id, why, sizeof(why))) {
+		snprintf(err, errlen, "--floors %s: not measured for %s (cell %s): %s", file,
+			 b->dataset, b->name, why);
+		cb_baseline_free(&r->floors);
+		return -1;
+	}
+	r->floors_file = file;
+	for (size_t i = 0; i < r->floors.n; i++)
+		if (r->floors.e[i].boots > r->floors_boots)
+			r->floors_boots = r->floors.e[i].boots;
+	snprintf(r->method, sizeof(r->method),
+		 "the numbers are guest instructions per item (icount: the guest clock counts "
+		 "instructions), the minimum over the repetitions (interrupts and other "
+		 "disturbances only add instructions); a change is marked beyond 0.5%%, beyond "
+		 "twice the gap between either side's two lowest repetitions and beyond twice "
+		 "the benchmark's noise floor, measured over %zu perturbation boots (%s).",
+		 r->floors_boots, file);
 	return 0;
 }
 
@@ -230,6 +279,9 @@ size_t report_provenance(const struct report *r, char **keys, char **vals, size_
 		    "-");
 		free(label);
 	}
+	if (r->floors.n)
+		ADD("noise floors", "%s (%s mode, %zu boots, cowbench %s)", r->floors_file,
+		    r->floors.id.mode, r->floors_boots, r->floors.id.commit);
 #undef ADD
 	return n;
 }
@@ -326,9 +378,9 @@ static void email(const struct report *r, FILE *out)
 			shown++;
 		}
 		if (!shown)
-			fprintf(out, "%s\n", report_icount(r) ?
-				"(no change beyond 0.5% and the repetitions' gap)" :
-				"(no change with p < 0.05)");
+			fprintf(out, "%s\n", !report_icount(r) ? "(no change with p < 0.05)" :
+				r->floors.n ? "(no change beyond 0.5%, the gap and the floors)" :
+				"(no change beyond 0.5% and the repetitions' gap)");
 	}
 }
 
@@ -451,11 +503,12 @@ int cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "floors", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report *r = calloc(1, sizeof(*r));
-	const char *baseline = NULL, *out = NULL;
+	const char *baseline = NULL, *out = NULL, *floors = NULL;
 	char err[1024], *dir = NULL;
 	int c, ret = CB_EXIT_USAGE;
 
@@ -467,6 +520,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'f':
+			floors = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -492,6 +548,10 @@ int cmd_report(int argc, char **argv)
 	if (r->n < 2) {
 		cb_usage_error("report", "%s: one cell (%s): nothing to compare it with",
 			       argv[optind], r->cell[0].name);
+		goto out;
+	}
+	if (floors && load_floors(r, floors, err, sizeof(err))) {
+		cb_usage_error("report", "%s", err);
 		goto out;
 	}
 	if (out) {
@@ -533,6 +593,8 @@ out:
 		cb_results_free(&r->cell[i].res);
 	for (size_t i = 0; r && i < r->nr_metas; i++)
 		json_decref(r->metas[i]);
+	if (r)
+		cb_baseline_free(&r->floors);
 	free(r);
 	free(dir);
 	return ret;

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "baseline.h"
 #include "results.h"
 
 #define CB_REPORT_MAX_CELLS 64
@@ -39,6 +40,15 @@ struct report {
 	struct report_cell cell[CB_REPORT_MAX_CELLS];
 	size_t n;
 	size_t base;
+	/*
+	 * --floors FILE (icount mode): a baseline whose per-benchmark noise
+	 * floors, measured by perturbation boots, widen the marks as check's
+	 * limits do.  floors.n is 0 without it.
+	 */
+	const char *floors_file;
+	struct cb_baseline floors;
+	size_t floors_boots;	/* the most boots any floor was measured over */
+	char method[512];	/* report_method()'s sentence when it depends on them */
 };
 
 /* One benchmark of one cell against the baseline cell. */
@@ -62,6 +72,13 @@ bool report_compare(const struct report *r, size_t c, size_t i, struct report_ro
 bool report_icount(const struct report *r);
 /* Fewest repetitions any measured benchmark of any cell has. */
 size_t report_fewest_repetitions(const struct report *r);
+/*
+ * The limit beyond which a change of benchmark @name is marked in icount
+ * mode: CB_REPORT_ICOUNT_THRESHOLD, twice the gap between either side's two
+ * lowest repetitions (@gap_pct, the wider), and with --floors twice the
+ * benchmark's noise floor.
+ */
+double report_icount_limit(const struct report *r, const char *name, double gap_pct);
 /* What the numbers are and when a change is marked, one sentence. */
 const char *report_method(const struct report *r);
 /*

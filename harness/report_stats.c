@@ -38,8 +38,18 @@ bool report_icount(const struct report *r)
 	return !strcmp(r->mode, "icount");
 }
 
+double report_icount_limit(const struct report *r, const char *name, double gap_pct)
+{
+	const struct cb_base_entry *e = cb_baseline_find(&r->floors, name);
+	double limit = fmax(CB_REPORT_ICOUNT_THRESHOLD, 2 * gap_pct);
+
+	return e ? fmax(limit, CB_NOISE_FACTOR * e->floor_pct) : limit;
+}
+
 const char *report_method(const struct report *r)
 {
+	if (r->floors.n && report_icount(r))
+		return r->method;
 	return report_icount(r) ?
 	       "the numbers are guest instructions per item (icount: the guest clock "
 	       "counts instructions), the minimum over the repetitions (interrupts and "
@@ -176,8 +186,7 @@ bool report_compare(const struct report *r, size_t c, size_t i, struct report_ro
 	if (minimum) {
 		row->p = NAN;
 		row->significant = fabs(row->change) >
-				   fmax(CB_REPORT_ICOUNT_THRESHOLD,
-					2 * fmax(spread_b, spread_n));
+				   report_icount_limit(r, row->name, fmax(spread_b, spread_n));
 	} else {
 		row->p = mann_whitney_p(&row->base->ns_per_item, &row->now->ns_per_item);
 		row->significant = row->p < CB_REPORT_P_LIMIT;

@@ -34,6 +34,9 @@ static int report(const char *args, const char *out, char **log_text)
 	return rc;
 }
 
+#define DATA_CHECK_PATH(name) TEST_DATA "/check/" name
+#define DATA_CHECK(name) "'" DATA_CHECK_PATH(name) "'"
+
 static char *out_file(const char *out, const char *name)
 {
 	char *dir = cb_path(tmpdir, out), *path = cb_path(dir, name);
@@ -346,6 +349,68 @@ static void test_icount_marks(void **state)
 	free(log);
 }
 
+/* Write a baseline of @datasets to tmpdir/@name with @floor_pct for fault/reuse. */
+static char *floors_file(const char *name, const char *datasets, const char *floor_pct)
+{
+	char *path = cb_path(tmpdir, name);
+	char *cmd = cb_strdup_printf("'%s' check --write-baseline '%s' %s >/dev/null 2>&1 && "
+				     "sed -i '/fault\\/reuse\\/2MiB/,/}/s/\"noise_floor_pct\": "
+				     "[0-9.e+-]*/\"noise_floor_pct\": %s/' '%s'", COWBENCH_BIN, path,
+				     datasets, floor_pct, path);
+	char *text;
+
+	assert_int_equal(sh_status(cmd), 0);
+	text = cb_read_file(path, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, floor_pct));
+	free(text);
+	free(cmd);
+	return path;
+}
+
+/*
+ * --floors: a single boot per cell cannot show how far a benchmark moves
+ * when code elsewhere moves; a baseline's measured floors can, and widen
+ * the marks as check's limits do.  Refused where they were not measured
+ * for what is compared, and in wall-clock modes.
+ */
+static void test_floors_widen_the_marks(void **state)
+{
+	char *wide = floors_file("floors-wide.json", DATA_CHECK("boot1") " " DATA_CHECK("boot2"),
+				 "1.0");
+	char *other = floors_file("floors-other-job.json", DATA_CHECK("other-job"), "0");
+	char *args, *log, *mail, *md;
+
+	(void)state;
+	args = cb_strdup_printf("--floors '%s' " DATA_CHECK("boot1") " "
+				DATA_CHECK("reuse-plus-1pct"), wide);
+	if (report(args, "floors", &log))
+		fail_msg("report --floors failed:\n%s", log);
+	mail = out_file("floors", "email.txt");
+	md = out_file("floors", "report.md");
+	/* +1.0% is inside twice the 1.0% floor: not marked (test_icount_marks: marked) */
+	assert_null(strstr(mail, "fault/reuse"));
+	assert_non_null(strstr(mail, "(no change beyond 0.5%, the gap and the floors)"));
+	assert_non_null(strstr(md, "beyond twice the benchmark's noise floor, measured over 2 "
+				   "perturbation boots"));
+	assert_non_null(strstr(md, "| noise floors | "));
+	free(md);
+	free(mail);
+	free(log);
+	free(args);
+
+	args = cb_strdup_printf("--floors '%s' " DATA_CHECK("boot1") " "
+				DATA_CHECK("reuse-plus-1pct"), other);
+	expect_refused(args, "not measured for " DATA_CHECK_PATH("boot1") " (cell k.v): job "
+		       "differs");
+	free(args);
+	args = cb_strdup_printf("--floors '%s' " DATA_CHECK("wall-9"), wide);
+	expect_refused(args, "only in icount mode (this report is tcg mode");
+	free(args);
+	free(other);
+	free(wide);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_baseline_by_variant),
 		cmocka_unit_test(test_wall_statistics),
 		cmocka_unit_test(test_icount_marks),
+		cmocka_unit_test(test_floors_widen_the_marks),
 		cmocka_unit_test(test_html_renders),
 		cmocka_unit_test(test_reference_is_current),
 	};
