@@ -181,12 +181,9 @@ static int load_floors(struct report *r, const char *file, char *err, size_t err
 		if (r->floors.e[i].boots > r->floors_boots)
 			r->floors_boots = r->floors.e[i].boots;
 	snprintf(r->method, sizeof(r->method),
-		 "the numbers are guest instructions per item (icount: the guest clock counts "
-		 "instructions), the minimum over the repetitions (interrupts and other "
-		 "disturbances only add instructions); a change is marked beyond 0.5%%, beyond "
-		 "twice the gap between either side's two lowest repetitions and beyond twice "
-		 "the benchmark's noise floor, measured over %zu perturbation boots (%s).",
-		 r->floors_boots, file);
+		 "%s, beyond twice the gap between either side's two lowest repetitions and "
+		 "beyond twice the benchmark's noise floor, measured over %zu perturbation "
+		 "boots (%s).", CB_REPORT_ICOUNT_METHOD, r->floors_boots, file);
 	return 0;
 }
 

@@ -20,6 +20,11 @@
 #define CB_REPORT_MAX_CELLS 64
 /* icount mode: a change beyond this (and the repetitions' range) is marked */
 #define CB_REPORT_ICOUNT_THRESHOLD 0.5
+/* report_method()'s icount sentence up to the limits beyond the threshold */
+#define CB_REPORT_ICOUNT_METHOD \
+	"the numbers are guest instructions per item (icount: the guest clock " \
+	"counts instructions), the minimum over the repetitions (interrupts and " \
+	"other disturbances only add instructions); a change is marked beyond 0.5%"
 /* wall-clock modes: Mann-Whitney p below this is marked */
 #define CB_REPORT_P_LIMIT 0.05
 /* wall-clock modes: fewer repetitions than this and the report says so */
@@ -48,7 +53,7 @@ struct report {
 	const char *floors_file;
 	struct cb_baseline floors;
 	size_t floors_boots;	/* the most boots any floor was measured over */
-	char method[512];	/* report_method()'s sentence when it depends on them */
+	char method[1024];	/* report_method()'s sentence when it depends on them */
 };
 
 /* One benchmark of one cell against the baseline cell. */

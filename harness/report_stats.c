@@ -51,10 +51,8 @@ const char *report_method(const struct report *r)
 	if (r->floors.n && report_icount(r))
 		return r->method;
 	return report_icount(r) ?
-	       "the numbers are guest instructions per item (icount: the guest clock "
-	       "counts instructions), the minimum over the repetitions (interrupts and "
-	       "other disturbances only add instructions); a change is marked beyond 0.5% "
-	       "and beyond twice the gap between either side's two lowest repetitions." :
+	       CB_REPORT_ICOUNT_METHOD " and beyond twice the gap between either side's "
+	       "two lowest repetitions." :
 	       "the numbers are nanoseconds per item, the median of the repetitions; a "
 	       "change is marked when a two-sided Mann-Whitney U test on the repetitions "
 	       "gives p < 0.05.";
