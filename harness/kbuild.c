@@ -497,7 +497,7 @@ static int compile(struct kbuild *b, struct progress *p)
 			       p->kernel, spent, p->expect_s);
 		else
 			printf("[build %s]     compiling: %.0f s (first build of this kernel: "
-			       "about 11-14 min on 2 cores)\n", p->kernel, spent);
+			       "about 11-17 min on 2 cores)\n", p->kernel, spent);
 		fflush(stdout);
 	}
 	free(cmd);
