@@ -297,6 +297,7 @@ static void test_reference_is_current(void **state)
 	static const char *const files[] = { "report.md", "email.txt" };
 	char *cmd = cb_strdup_printf("cd '%s' && '%s' report "
 				     "datasets/reference/policy-matrix-default-profile "
+				     "--floors datasets/baselines/default-icount-default-profile.json "
 				     "--out '%s/reference' >/dev/null 2>&1",
 				     COWBENCH_SOURCE_TREE, COWBENCH_BIN, tmpdir);
 
