@@ -96,6 +96,7 @@ void cb_identity_of(struct cb_identity *id, json_t *meta, json_t *cell)
 	copy_str(id->series_hash, sizeof(id->series_hash), json_object_get(k, "series_hash"));
 	copy_str(id->cmdline, sizeof(id->cmdline), json_object_get(cell, "cmdline"));
 	job_from(id->job, sizeof(id->job), meta);
+	copy_str(id->userland, sizeof(id->userland), json_object_get(meta, "userland_hash"));
 	copy_str(id->commit, sizeof(id->commit),
 		 json_object_get(json_object_get(meta, "cowbench"), "commit"));
 }
@@ -186,6 +187,7 @@ static const struct {
 	{ "job", offsetof(struct cb_identity, job) },
 	{ "patch series", offsetof(struct cb_identity, series_hash) },
 	{ "kernel command line", offsetof(struct cb_identity, cmdline) },
+	{ "guest userland", offsetof(struct cb_identity, userland) },
 };
 #define IDENTITY_MUST_MATCH 4
 
@@ -294,12 +296,13 @@ out:
 int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, size_t errlen)
 {
 	json_t *benchmarks = json_object();
-	json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 				 "kind", BASELINE_KIND, "format", BASELINE_FORMAT,
 				 "cell", b->cell, "mode", b->id.mode, "qemu", b->id.qemu,
 				 "kernel", b->id.kernel, "config_hash", b->id.config_hash,
 				 "series_hash", b->id.series_hash, "cmdline", b->id.cmdline,
-				 "job", b->id.job, "cowbench_commit", b->id.commit);
+				 "job", b->id.job, "userland_hash", b->id.userland,
+				 "cowbench_commit", b->id.commit);
 	char *text;
 	int ret;
 
@@ -349,6 +352,7 @@ int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t 
 	copy_str(b->id.series_hash, sizeof(b->id.series_hash), json_object_get(root, "series_hash"));
 	copy_str(b->id.cmdline, sizeof(b->id.cmdline), json_object_get(root, "cmdline"));
 	copy_str(b->id.job, sizeof(b->id.job), json_object_get(root, "job"));
+	copy_str(b->id.userland, sizeof(b->id.userland), json_object_get(root, "userland_hash"));
 	copy_str(b->id.commit, sizeof(b->id.commit), json_object_get(root, "cowbench_commit"));
 	b->e = calloc(json_object_size(benchmarks), sizeof(*b->e));
 	json_object_foreach(benchmarks, name, v) {

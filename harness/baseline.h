@@ -42,6 +42,7 @@ struct cb_identity {
 	char series_hash[72];
 	char cmdline[512];
 	char job[128];		/* "quick profile, 5 repetitions, 2 CPUs, 3072 MiB" */
+	char userland[72];	/* sha256 of the guest's programs and libraries */
 	char commit[64];	/* cowbench's */
 };
 

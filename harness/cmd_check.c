@@ -109,6 +109,16 @@ static int check(const char *file, const char *cell, const char *dataset, double
 	if (strcmp(base.id.series_hash, now.id.series_hash) || strcmp(base.id.cmdline, now.id.cmdline))
 		printf("  (the patch series or command line differs from the baseline's: "
 		       "that is what is being checked)\n");
+	/*
+	 * A note, not a refusal: a change to the benchmarks or a library
+	 * update can move the numbers as a kernel change does, but whether
+	 * that was meant only the person who made it knows.
+	 */
+	if (*base.id.userland && *now.id.userland && strcmp(base.id.userland, now.id.userland))
+		printf("  note: the guest userland differs from the baseline's (guest init, "
+		       "benchmark runner, probes or a library they load): a change below may be "
+		       "the benchmarks' own; remake the baseline when that change is meant "
+		       "(datasets/baselines/README.md)\n");
 	for (size_t i = 0; i < base.n; i++) {
 		const struct cb_base_entry *b = &base.e[i];
 		const struct cb_base_entry *n = cb_baseline_find(&now, b->name);

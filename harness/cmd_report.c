@@ -251,6 +251,9 @@ size_t report_provenance(const struct report *r, char **keys, char **vals, size_
 		    json_string_value(json_object_get(m, "mode")) ?: "?",
 		    json_string_value(json_object_get(m, "accelerator")) ?: "host");
 		ADD("QEMU", "%s", json_string_value(json_object_get(m, "qemu")) ?: "-");
+		if (json_is_string(json_object_get(m, "userland_hash")))
+			ADD("guest userland", "sha256 %.16s (init, runner, probes, libraries)",
+			    json_string_value(json_object_get(m, "userland_hash")));
 		ADD("host", "%s, %lld CPUs, kernel %s",
 		    json_string_value(json_object_get(host, "cpu_model")) ?: "?",
 		    json_integer_value(json_object_get(host, "nr_cpus")),

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kbuild.h"
 #include "util.h"
 
 int cb_ldd_parse(const char *ldd_output, char **paths, size_t max)
@@ -62,6 +63,79 @@ static int run(const char *cmd)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* The shared libraries @bench loads, by `ldd`; their count, or -1 with @err. */
+static int bench_libs(const char *bench, char **libs, size_t max, char *err, size_t errlen)
+{
+	char *qbench = cb_shell_quote(bench), *cmd = cb_strdup_printf("ldd %s", qbench);
+	FILE *p = popen(cmd, "r");
+	char text[8192];
+	size_t used = 0;
+	int n;
+
+	free(cmd);
+	free(qbench);
+	if (p) {
+		size_t got;
+
+		while ((got = fread(text + used, 1, sizeof(text) - 1 - used, p)) > 0)
+			used += got;
+		pclose(p);
+	}
+	text[used] = '\0';
+	n = cb_ldd_parse(text, libs, max);
+	if (n <= 0) {
+		snprintf(err, errlen, "ldd %s found no libraries: is it a dynamic executable?",
+			 bench);
+		return -1;
+	}
+	return n;
+}
+
+int cb_guest_userland_hash(const char *bindir, char out[65], char *err, size_t errlen)
+{
+	static const char *const programs[] = { "cowbench-guest-init", "cowbench-bench",
+						"cowbench-probes" };
+	const int nr_programs = (int)(sizeof(programs) / sizeof(programs[0]));
+	char *files[64 + sizeof(programs) / sizeof(programs[0])], *list = strdup(""), hash[65];
+	int nr = 0, nr_libs, ret = -1;
+
+	for (int i = 0; i < nr_programs; i++) {
+		files[nr++] = cb_path(bindir, programs[i]);
+		if (access(files[i], R_OK)) {
+			snprintf(err, errlen, "missing %s: build cowbench first (cmake --build build)",
+				 files[i]);
+			goto out;
+		}
+	}
+	nr_libs = bench_libs(files[1], files + nr, 64, err, errlen);
+	if (nr_libs < 0)
+		goto out;
+	nr += nr_libs;
+	/* "hash name" per file, in the initramfs's order: programs, then libraries */
+	for (int i = 0; i < nr; i++) {
+		size_t len;
+		char *data = cb_read_file(files[i], &len), *grown;
+
+		if (!data) {
+			snprintf(err, errlen, "cannot read %s: %s", files[i], strerror(errno));
+			goto out;
+		}
+		cb_sha256_hex(data, len, hash);
+		free(data);
+		grown = cb_strdup_printf("%s%s %s\n", list, hash,
+					 i < nr_programs ? programs[i] : files[i]);
+		free(list);
+		list = grown;
+	}
+	cb_sha256_hex(list, strlen(list), out);
+	ret = 0;
+out:
+	for (int i = 0; i < nr; i++)
+		free(files[i]);
+	free(list);
+	return ret;
+}
+
 int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 		       const struct cb_job *job, const char *workdir, const char *out,
 		       char *err, size_t errlen)
@@ -84,26 +158,9 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 	qinit = cb_shell_quote(init);
 	qprobes = cb_shell_quote(probes);
 	qstage = cb_shell_quote(stage);
-	char *ldd_argv_cmd = cb_strdup_printf("ldd %s", qbench);
-	FILE *p = popen(ldd_argv_cmd, "r");
-	char text[8192];
-	size_t used = 0;
-
-	free(ldd_argv_cmd);
-	if (p) {
-		size_t n;
-
-		while ((n = fread(text + used, 1, sizeof(text) - 1 - used, p)) > 0)
-			used += n;
-		pclose(p);
-	}
-	text[used] = '\0';
-	nr_libs = cb_ldd_parse(text, libs, sizeof(libs) / sizeof(libs[0]));
-	if (nr_libs <= 0) {
-		snprintf(err, errlen, "ldd %s found no libraries: is it a dynamic executable?",
-			 bench);
+	nr_libs = bench_libs(bench, libs, sizeof(libs) / sizeof(libs[0]), err, errlen);
+	if (nr_libs <= 0)
 		goto out;
-	}
 
 	/* Every path goes through cb_shell_quote(): --out may hold anything. */
 	cmd = cb_strdup_printf("rm -rf %s && mkdir -p %s && cd %s && "

@@ -25,6 +25,13 @@ struct cb_job {
 
 /* Libraries a dynamic executable loads, from `ldd` output.  Returns count. */
 int cb_ldd_parse(const char *ldd_output, char **paths, size_t max);
+/*
+ * sha256 hex of what the guest runs besides the kernel and its selftests:
+ * the guest init, the benchmark runner, the probes and the libraries the
+ * runner loads (by content, not by name or time).  Two datasets with the
+ * same hash ran the same userland.  -1 with @err.
+ */
+int cb_guest_userland_hash(const char *bindir, char out[65], char *err, size_t errlen);
 /* The job file's text. */
 char *cb_job_text(const struct cb_job *job);
 /*

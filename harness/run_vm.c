@@ -542,7 +542,7 @@ int cb_run_vm(const struct cb_run_opts *given)
 	struct cb_cell cells[CB_MATRIX_MAX];
 	struct kernel_entry *ks = calloc(CB_MATRIX_MAX, sizeof(*ks));
 	size_t nr_ks = 0;
-	char err[1024];
+	char err[1024], userland[65];
 	char *run_dir = NULL, *qemu_version;
 	json_t *meta = NULL;
 	struct cb_accel_verdict verdict = { 0 };
@@ -580,6 +580,13 @@ int cb_run_vm(const struct cb_run_opts *given)
 	ret = prepare_kernels(cells, nr, ks, &nr_ks);
 	if (!ret)
 		ret = pack_initramfs(o, ks, nr_ks, run_dir, o->repetitions);
+	if (!ret) {
+		char *bindir = cb_self_dir();
+
+		if (cb_guest_userland_hash(bindir, userland, err, sizeof(err)))
+			ret = cb_usage_error("run", "%s", err);
+		free(bindir);
+	}
 	if (ret)
 		goto out;
 
@@ -608,9 +615,10 @@ int cb_run_vm(const struct cb_run_opts *given)
 
 	if (!meta)
 		meta = cb_dataset_meta_new(icount ? "icount" : !strcmp(accel, "kvm") ? "kvm" : "tcg");
-	json_object_update(meta, json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i}}",
+	json_object_update(meta, json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:i}}",
 					   "accelerator", accel, "accelerator_why", verdict.why,
-					   "qemu", qemu_version, "kernels", kernels_json(ks, nr_ks),
+					   "qemu", qemu_version, "userland_hash", userland,
+					   "kernels", kernels_json(ks, nr_ks),
 					   "job", "kernels", o->kernels, "suites", o->suites,
 					   "profile", o->quick ? "quick" : "default",
 					   "repetitions", o->repetitions, "rounds", o->rounds,

@@ -93,6 +93,32 @@ static void test_threshold_option(void **state)
 }
 
 /*
+ * Another guest userland (runner, probes, init or a library) is compared,
+ * with a note that the benchmarks changed too; boots of one baseline must
+ * share it.
+ */
+static void test_userland_change_is_noted(void **state)
+{
+	char *args = cb_strdup_printf("--write-baseline '%s/mixed.json' " DATA "/boot1 "
+				      DATA "/other-userland", tmpdir);
+	char *out;
+
+	(void)state;
+	expect("other-userland", 0, "note: the guest userland differs from the baseline's");
+	assert_int_equal(check(args, &out), 2);
+	if (!strstr(out, "differ in guest userland: not boots of one kernel"))
+		fail_msg("a baseline from two userlands:\n%s", out);
+	free(out);
+	free(args);
+	args = cb_strdup_printf("--baseline '%s' " DATA "/boot1", baseline);
+	assert_int_equal(check(args, &out), 0);
+	if (strstr(out, "guest userland"))
+		fail_msg("the same userland, noted as another:\n%s", out);
+	free(out);
+	free(args);
+}
+
+/*
  * The floor of a baseline from three or more boots is the spread of their
  * medians: an outlier repetition (+2.7%) that left its boot's median alone
  * does not widen it, so +1% on the reuse fault is still flagged.  From two
@@ -194,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_rerun_is_clean),
 		cmocka_unit_test(test_one_percent_on_reuse_is_flagged),
 		cmocka_unit_test(test_threshold_option),
+		cmocka_unit_test(test_userland_change_is_noted),
 		cmocka_unit_test(test_floor_from_medians),
 		cmocka_unit_test(test_icount_gates_the_minimum),
 		cmocka_unit_test(test_unusable_inputs),

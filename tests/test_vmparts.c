@@ -292,6 +292,40 @@ static void test_initramfs_reproducible(void **state)
 	free(bindir);
 }
 
+/*
+ * The guest userland's hash is of content: the same binaries hash alike
+ * wherever they lie, one changed byte in the probes changes it, and a
+ * directory without the programs is an error naming the file.
+ */
+static void test_guest_userland_hash(void **state)
+{
+	char *bindir = strdup(COWBENCH_BIN), *copy = cb_path(tmpdir, "userland"), *cmd;
+	char a[65], b[65], c[65], err[1024];
+
+	(void)state;
+	*strrchr(bindir, '/') = '\0';
+	if (cb_guest_userland_hash(bindir, a, err, sizeof(err)))
+		fail_msg("userland hash: %s", err);
+	assert_int_equal(strlen(a), 64);
+	cmd = cb_strdup_printf("mkdir -p '%s' && cp '%s'/cowbench-guest-init '%s'/cowbench-bench "
+			       "'%s'/cowbench-probes '%s'/", copy, bindir, bindir, bindir, copy);
+	assert_int_equal(sh_status(cmd), 0);
+	free(cmd);
+	if (cb_guest_userland_hash(copy, b, err, sizeof(err)))
+		fail_msg("userland hash of a copy: %s", err);
+	assert_string_equal(a, b);
+	cmd = cb_strdup_printf("printf x >>'%s'/cowbench-probes", copy);
+	assert_int_equal(sh_status(cmd), 0);
+	free(cmd);
+	if (cb_guest_userland_hash(copy, c, err, sizeof(err)))
+		fail_msg("userland hash of a changed copy: %s", err);
+	assert_string_not_equal(a, c);
+	assert_int_equal(cb_guest_userland_hash(tmpdir, c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cowbench-guest-init: build cowbench first"));
+	free(copy);
+	free(bindir);
+}
+
 static bool has_args(char **argv, const char *a, const char *b)
 {
 	for (int i = 0; argv[i]; i++)
@@ -422,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_qemu_argv),
 		cmocka_unit_test(test_cache_keys),
 		cmocka_unit_test(test_policy_check),
+		cmocka_unit_test(test_guest_userland_hash),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);

@@ -9,10 +9,12 @@ BENCH = {  # name: per-repetition guest instructions per item
     'fork/call/4MiB/thp:off': [140000.0, 138400.0, 141800.0],
 }
 
-def meta(mode='icount', config='c0nf', status='ok', cells=True, repetitions=3, perturb=0):
+def meta(mode='icount', config='c0nf', status='ok', cells=True, repetitions=3, perturb=0,
+         userland='u5er'):
     suites = [{'variant': 'k.v', 'kernel': 'k', 'status': status,
                'cmdline': 'console=ttyS0'}] if cells else []
     return {'format': 1, 'mode': mode, 'qemu': 'QEMU emulator version 7.2.22',
+            'userland_hash': userland,
             'cowbench': {'commit': 'fixture'},
             'kernels': {'k': {'config_hash': config, 'series_hash': 's3r1es'}},
             'suites': suites,
@@ -60,6 +62,8 @@ dataset('other-mode', meta(mode='tcg'))
 dataset('other-config', meta(config='d1ff'))
 # the minimum of 5 repetitions is not the minimum of 3
 dataset('other-job', meta(repetitions=5))
+# a changed benchmark runner or library: noted, still compared
+dataset('other-userland', meta(userland='d1ff'))
 dataset('panicked', meta(status='panic'))
 dataset('empty', meta(cells=False), bench=None)
 # a cell that never wrote results (the guest hung)
