@@ -48,6 +48,13 @@ struct cb_identity {
 
 /* check flags a change beyond max(threshold, this x the noise floor) */
 #define CB_NOISE_FACTOR 2.0
+/*
+ * Benchmarks whose cost a race decides rather than the code path: no number
+ * of perturbation boots bounds their spread, so they are gated no tighter
+ * than a fixed limit (%).  0 for every other benchmark; *@why (if @why)
+ * says why.
+ */
+double cb_race_limit(const char *name, const char **why);
 
 struct cb_baseline {
 	char cell[128];		/* "default.default" */

@@ -41,7 +41,8 @@ static void usage(FILE *out)
 		"otherwise the median.  The noise floor is the spread of the values across\n"
 		"the datasets (boots) the baseline was made from -- make them perturbation\n"
 		"boots (run --perturb 0, 1, 2, 3) -- and with fewer than 3, the wider of\n"
-		"that and the spread of the repetitions within any one of them.\n\n"
+		"that and the spread of the repetitions within any one of them.  specref/*,\n"
+		"whose cost a race decides, is gated no tighter than 5%%.\n\n"
 		"  --threshold PCT   default %.1f%% in icount mode (guest instructions),\n"
 		"                    %.1f%% otherwise\n"
 		"  --cell CELL       kernel.variant to compare (default: the only cell)\n\n"
@@ -123,7 +124,9 @@ static int check(const char *file, const char *cell, const char *dataset, double
 		const struct cb_base_entry *b = &base.e[i];
 		const struct cb_base_entry *n = cb_baseline_find(&now, b->name);
 		double change = b->value > 0 ? (n->value - b->value) / b->value * 100 : 0;
-		double limit = fmax(threshold, CB_NOISE_FACTOR * b->floor_pct);
+		const char *race_why = NULL;
+		double floor_limit = fmax(threshold, CB_NOISE_FACTOR * b->floor_pct);
+		double limit = fmax(floor_limit, cb_race_limit(b->name, &race_why));
 
 		if (fabs(change) <= limit)
 			continue;
@@ -133,7 +136,9 @@ static int check(const char *file, const char *cell, const char *dataset, double
 			improved++;
 		printf("%s: %+.1f%% %s (baseline %.1f, now %.1f)%s\n", b->name, change, unit,
 		       b->value, n->value, change > 0 ? "" : " improvement");
-		if (limit > threshold)
+		if (limit > floor_limit)
+			printf("  limit %.2f%%: %s\n", limit, race_why);
+		else if (limit > threshold)
 			printf("  limit %.2f%%: %.0f x the noise floor measured over %zu boot%s\n",
 			       limit, CB_NOISE_FACTOR, b->boots, b->boots == 1 ? "" : "s");
 	}

@@ -24,7 +24,8 @@
 #define CB_REPORT_ICOUNT_METHOD \
 	"the numbers are guest instructions per item (icount: the guest clock " \
 	"counts instructions), the minimum over the repetitions (interrupts and " \
-	"other disturbances only add instructions); a change is marked beyond 0.5%"
+	"other disturbances only add instructions); a change is marked beyond 0.5% " \
+	"(specref, whose cost a race decides, beyond 5%)"
 /* wall-clock modes: Mann-Whitney p below this is marked */
 #define CB_REPORT_P_LIMIT 0.05
 /* wall-clock modes: fewer repetitions than this and the report says so */

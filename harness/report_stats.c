@@ -41,7 +41,8 @@ bool report_icount(const struct report *r)
 double report_icount_limit(const struct report *r, const char *name, double gap_pct)
 {
 	const struct cb_base_entry *e = cb_baseline_find(&r->floors, name);
-	double limit = fmax(CB_REPORT_ICOUNT_THRESHOLD, 2 * gap_pct);
+	double limit = fmax(fmax(CB_REPORT_ICOUNT_THRESHOLD, 2 * gap_pct),
+			    cb_race_limit(name, NULL));
 
 	return e ? fmax(limit, CB_NOISE_FACTOR * e->floor_pct) : limit;
 }

@@ -119,6 +119,36 @@ static void test_userland_change_is_noted(void **state)
 }
 
 /*
+ * specref's cost is decided by a race (how many of the generator's
+ * references a fault meets): +1.9% on it, ten times its floor, passes; +5.9%
+ * is flagged, saying why the limit is 5%.
+ */
+static void test_race_driven_limit(void **state)
+{
+	char *file = cb_path(tmpdir, "specref.json");
+	char *args = cb_strdup_printf("--write-baseline '%s' " DATA "/specref-boot1 "
+				      DATA "/specref-boot2", file);
+	char *out;
+
+	(void)state;
+	assert_int_equal(check(args, &out), 0);
+	free(out);
+	free(args);
+	args = cb_strdup_printf("--baseline '%s' " DATA "/specref-plus-2pct", file);
+	assert_int_equal(check(args, &out), 0);
+	free(out);
+	free(args);
+	args = cb_strdup_printf("--baseline '%s' " DATA "/specref-plus-6pct", file);
+	assert_int_equal(check(args, &out), 1);
+	if (!strstr(out, "specref/reuse-10k/2MiB/thp:off: +5.9% instructions (baseline 2473.2, now 2618.9)") ||
+	    !strstr(out, "limit 5.00%: race-driven"))
+		fail_msg("+6%% on specref:\n%s", out);
+	free(out);
+	free(args);
+	free(file);
+}
+
+/*
  * The floor of a baseline from three or more boots is the spread of their
  * medians: an outlier repetition (+2.7%) that left its boot's median alone
  * does not widen it, so +1% on the reuse fault is still flagged.  From two
@@ -221,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_one_percent_on_reuse_is_flagged),
 		cmocka_unit_test(test_threshold_option),
 		cmocka_unit_test(test_userland_change_is_noted),
+		cmocka_unit_test(test_race_driven_limit),
 		cmocka_unit_test(test_floor_from_medians),
 		cmocka_unit_test(test_icount_gates_the_minimum),
 		cmocka_unit_test(test_unusable_inputs),

@@ -64,6 +64,14 @@ dataset('other-config', meta(config='d1ff'))
 dataset('other-job', meta(repetitions=5))
 # a changed benchmark runner or library: noted, still compared
 dataset('other-userland', meta(userland='d1ff'))
+# a race-driven benchmark (specref): gated only beyond 5%
+SPECREF = dict(BENCH, **{'specref/reuse-10k/2MiB/thp:off': [2470.7, 2470.7, 2470.7]})
+specref = lambda f: {k: [x * f for x in v] if k.startswith('specref/') else v
+                     for k, v in SPECREF.items()}
+dataset('specref-boot1', meta(), SPECREF)
+dataset('specref-boot2', meta(perturb=1), specref(1.002))
+dataset('specref-plus-2pct', meta(), specref(1.02))
+dataset('specref-plus-6pct', meta(), specref(1.06))
 dataset('panicked', meta(status='panic'))
 dataset('empty', meta(cells=False), bench=None)
 # a cell that never wrote results (the guest hung)
