@@ -34,6 +34,27 @@ static int check(const char *args, char **out)
 	return rc;
 }
 
+/*
+ * Run cowbench check with the arguments @fmt makes, fail unless it exits
+ * @rc, and return its output (malloc'd).
+ */
+static char *check_exits(int rc, const char *fmt, ...)
+{
+	va_list ap;
+	char *args, *out;
+	int got;
+
+	va_start(ap, fmt);
+	if (vasprintf(&args, fmt, ap) < 0)
+		fail_msg("out of memory");
+	va_end(ap);
+	got = check(args, &out);
+	if (got != rc)
+		fail_msg("check %s: exit %d, expected %d:\n%s", args, got, rc, out);
+	free(args);
+	return out;
+}
+
 static int make_baseline(void **state)
 {
 	char *args, *out;
@@ -99,23 +120,19 @@ static void test_threshold_option(void **state)
  */
 static void test_userland_change_is_noted(void **state)
 {
-	char *args = cb_strdup_printf("--write-baseline '%s/mixed.json' " DATA "/boot1 "
-				      DATA "/other-userland", tmpdir);
 	char *out;
 
 	(void)state;
 	expect("other-userland", 0, "note: the guest userland differs from the baseline's");
-	assert_int_equal(check(args, &out), 2);
+	out = check_exits(2, "--write-baseline '%s/mixed.json' " DATA "/boot1 " DATA
+			  "/other-userland", tmpdir);
 	if (!strstr(out, "differ in guest userland: not boots of one kernel"))
 		fail_msg("a baseline from two userlands:\n%s", out);
 	free(out);
-	free(args);
-	args = cb_strdup_printf("--baseline '%s' " DATA "/boot1", baseline);
-	assert_int_equal(check(args, &out), 0);
+	out = check_exits(0, "--baseline '%s' " DATA "/boot1", baseline);
 	if (strstr(out, "guest userland"))
 		fail_msg("the same userland, noted as another:\n%s", out);
 	free(out);
-	free(args);
 }
 
 /*
@@ -126,25 +143,18 @@ static void test_userland_change_is_noted(void **state)
 static void test_race_driven_limit(void **state)
 {
 	char *file = cb_path(tmpdir, "specref.json");
-	char *args = cb_strdup_printf("--write-baseline '%s' " DATA "/specref-boot1 "
-				      DATA "/specref-boot2", file);
 	char *out;
 
 	(void)state;
-	assert_int_equal(check(args, &out), 0);
-	free(out);
-	free(args);
-	args = cb_strdup_printf("--baseline '%s' " DATA "/specref-plus-2pct", file);
-	assert_int_equal(check(args, &out), 0);
-	free(out);
-	free(args);
-	args = cb_strdup_printf("--baseline '%s' " DATA "/specref-plus-6pct", file);
-	assert_int_equal(check(args, &out), 1);
-	if (!strstr(out, "specref/reuse-10k/2MiB/thp:off: +5.9% instructions (baseline 2473.2, now 2618.9)") ||
+	free(check_exits(0, "--write-baseline '%s' " DATA "/specref-boot1 " DATA
+			 "/specref-boot2", file));
+	free(check_exits(0, "--baseline '%s' " DATA "/specref-plus-2pct", file));
+	out = check_exits(1, "--baseline '%s' " DATA "/specref-plus-6pct", file);
+	if (!strstr(out, "specref/reuse-10k/2MiB/thp:off: +5.9% instructions "
+			 "(baseline 2473.2, now 2618.9)") ||
 	    !strstr(out, "limit 5.00%: race-driven"))
 		fail_msg("+6%% on specref:\n%s", out);
 	free(out);
-	free(args);
 	free(file);
 }
 
@@ -157,29 +167,18 @@ static void test_race_driven_limit(void **state)
 static void test_floor_from_medians(void **state)
 {
 	char *three = cb_path(tmpdir, "three.json"), *two = cb_path(tmpdir, "two.json");
-	char *args, *out;
+	char *out;
 
 	(void)state;
-	args = cb_strdup_printf("--write-baseline '%s' " DATA "/boot1 " DATA "/boot2 " DATA
-				"/boot3-outlier", three);
-	assert_int_equal(check(args, &out), 0);
-	free(out);
-	free(args);
-	args = cb_strdup_printf("--baseline '%s' " DATA "/reuse-plus-1pct", three);
-	assert_int_equal(check(args, &out), 1);
+	free(check_exits(0, "--write-baseline '%s' " DATA "/boot1 " DATA "/boot2 " DATA
+			 "/boot3-outlier", three));
+	out = check_exits(1, "--baseline '%s' " DATA "/reuse-plus-1pct", three);
 	assert_non_null(strstr(out, "fault/reuse/2MiB/thp:off: +1.0% instructions"));
 	free(out);
-	free(args);
 
-	args = cb_strdup_printf("--write-baseline '%s' " DATA "/boot1 " DATA "/boot3-outlier",
-				two);
-	assert_int_equal(check(args, &out), 0);
-	free(out);
-	free(args);
-	args = cb_strdup_printf("--baseline '%s' " DATA "/reuse-plus-1pct", two);
-	assert_int_equal(check(args, &out), 0);
-	free(out);
-	free(args);
+	free(check_exits(0, "--write-baseline '%s' " DATA "/boot1 " DATA "/boot3-outlier",
+			 two));
+	free(check_exits(0, "--baseline '%s' " DATA "/reuse-plus-1pct", two));
 	free(three);
 	free(two);
 }
