@@ -29,9 +29,27 @@
  */
 #define BASELINE_FORMAT 3
 
-static void copy_str(char *dst, size_t len, json_t *value)
+/*
+ * An identity string into its fixed field: refused (-1, @err naming @what)
+ * when it does not fit -- two command lines that differ only past the
+ * field's end must not compare equal -- or holds a control byte.
+ */
+static int copy_str(char *dst, size_t len, json_t *value, const char *what, char *err,
+		    size_t errlen)
 {
-	snprintf(dst, len, "%s", json_string_value(value) ?: "");
+	const char *s = json_string_value(value) ?: "";
+
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(err, errlen, "%s holds a control character: refused", what);
+			return -1;
+		}
+	if ((size_t)snprintf(dst, len, "%s", s) >= len) {
+		snprintf(err, errlen, "%s is %zu bytes, over the limit of %zu: refused", what,
+			 strlen(s), len - 1);
+		return -1;
+	}
+	return 0;
 }
 
 /* The cell record of meta.json, or NULL with the cells listed in @err. */
@@ -44,11 +62,13 @@ static json_t *find_cell(const char *dataset, json_t *meta, const char *cell, ch
 
 	json_array_foreach(suites, i, s) {
 		const char *name = json_string_value(json_object_get(s, "variant")) ?: "?";
+		char *shown = cb_printable(name);
 
 		if (cell ? !strcmp(name, cell) : json_array_size(suites) == 1)
 			found = s;
 		used += (size_t)snprintf(names + used, used < sizeof(names) ? sizeof(names) - used : 0,
-					 "%s%s", i ? ", " : "", name);
+					 "%s%.60s", i ? ", " : "", shown);
+		free(shown);
 	}
 	if (found)
 		return found;
@@ -69,36 +89,56 @@ static json_t *find_cell(const char *dataset, json_t *meta, const char *cell, ch
  * out: they change only the initramfs bytes, which the noise floor covers.
  * Empty for a dataset that records no job.
  */
-static void job_from(char *dst, size_t len, json_t *meta)
+static int job_from(char *dst, size_t len, json_t *meta, char *err, size_t errlen)
 {
 	json_t *job = json_object_get(meta, "job");
+	const char *profile;
+	char *shown;
 
-	if (!json_is_object(job)) {
-		*dst = '\0';
-		return;
+	*dst = '\0';
+	if (!json_is_object(job))
+		return 0;
+	profile = json_string_value(json_object_get(job, "profile")) ?: "?";
+	shown = cb_printable(profile);
+	if ((size_t)snprintf(dst, len, "%s profile, %lld repetitions, %lld CPUs, %lld MiB",
+			     shown, json_integer_value(json_object_get(job, "repetitions")),
+			     json_integer_value(json_object_get(job, "smp")),
+			     json_integer_value(json_object_get(job, "mem_mib"))) >= len ||
+	    strcmp(shown, profile)) {
+		snprintf(err, errlen, "job.profile is not a short printable name: refused");
+		free(shown);
+		return -1;
 	}
-	snprintf(dst, len, "%s profile, %lld repetitions, %lld CPUs, %lld MiB",
-		 json_string_value(json_object_get(job, "profile")) ?: "?",
-		 json_integer_value(json_object_get(job, "repetitions")),
-		 json_integer_value(json_object_get(job, "smp")),
-		 json_integer_value(json_object_get(job, "mem_mib")));
+	free(shown);
+	return 0;
 }
 
-void cb_identity_of(struct cb_identity *id, json_t *meta, json_t *cell)
+int cb_identity_of(struct cb_identity *id, json_t *meta, json_t *cell, char *err,
+		   size_t errlen)
 {
 	const char *kernel = json_string_value(json_object_get(cell, "kernel"));
 	json_t *k = json_object_get(json_object_get(meta, "kernels"), kernel ?: "");
 
-	copy_str(id->mode, sizeof(id->mode), json_object_get(meta, "mode"));
-	copy_str(id->qemu, sizeof(id->qemu), json_object_get(meta, "qemu"));
-	copy_str(id->kernel, sizeof(id->kernel), json_object_get(cell, "kernel"));
-	copy_str(id->config_hash, sizeof(id->config_hash), json_object_get(k, "config_hash"));
-	copy_str(id->series_hash, sizeof(id->series_hash), json_object_get(k, "series_hash"));
-	copy_str(id->cmdline, sizeof(id->cmdline), json_object_get(cell, "cmdline"));
-	job_from(id->job, sizeof(id->job), meta);
-	copy_str(id->userland, sizeof(id->userland), json_object_get(meta, "userland_hash"));
-	copy_str(id->commit, sizeof(id->commit),
-		 json_object_get(json_object_get(meta, "cowbench"), "commit"));
+	if (copy_str(id->mode, sizeof(id->mode), json_object_get(meta, "mode"), "mode", err,
+		     errlen) ||
+	    copy_str(id->qemu, sizeof(id->qemu), json_object_get(meta, "qemu"), "qemu", err,
+		     errlen) ||
+	    copy_str(id->kernel, sizeof(id->kernel), json_object_get(cell, "kernel"), "kernel",
+		     err, errlen) ||
+	    copy_str(id->config_hash, sizeof(id->config_hash), json_object_get(k, "config_hash"),
+		     "config_hash", err, errlen) ||
+	    copy_str(id->series_hash, sizeof(id->series_hash), json_object_get(k, "series_hash"),
+		     "series_hash", err, errlen) ||
+	    copy_str(id->cmdline, sizeof(id->cmdline), json_object_get(cell, "cmdline"),
+		     "cmdline", err, errlen) ||
+	    job_from(id->job, sizeof(id->job), meta, err, errlen) ||
+	    copy_str(id->userland, sizeof(id->userland), json_object_get(meta, "userland_hash"),
+		     "userland_hash", err, errlen) ||
+	    copy_str(id->commit, sizeof(id->commit),
+		     json_object_get(json_object_get(meta, "cowbench"), "commit"),
+		     "cowbench.commit", err, errlen))
+		return -1;
+	return 0;
 }
 
 int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out, char *err,
@@ -107,7 +147,7 @@ int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out,
 	json_t *meta = cb_dataset_read_meta(dataset, err, errlen), *c;
 	struct cb_results res = { 0 };
 	const char *name, *status;
-	char *dir = NULL, *path = NULL;
+	char *dir = NULL, *path = NULL, why[256];
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -118,16 +158,24 @@ int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out,
 		goto out;
 	name = json_string_value(json_object_get(c, "variant")) ?: "?";
 	status = json_string_value(json_object_get(c, "status")) ?: "?";
+	dir = cb_dataset_cell_dir(dataset, name, err, errlen);
+	if (!dir)
+		goto out;
 	if (strcmp(status, "ok")) {
-		snprintf(err, errlen, "%s: cell %s ended '%s': its numbers are incomplete", dataset,
-			 name, status);
+		char *shown = cb_printable(status);
+
+		snprintf(err, errlen, "%s: cell %s ended '%.200s': its numbers are incomplete",
+			 dataset, name, shown);
+		free(shown);
 		goto out;
 	}
 	snprintf(out->cell, sizeof(out->cell), "%s", name);
-	cb_identity_of(&out->id, meta, c);
-	dir = cb_path(dataset, name);
+	if (cb_identity_of(&out->id, meta, c, why, sizeof(why))) {
+		snprintf(err, errlen, "%s/meta.json: cell %s: %s", dataset, name, why);
+		goto out;
+	}
 	path = cb_path(dir, "micro.json");
-	if (access(path, R_OK)) {
+	if (access(path, F_OK)) {
 		snprintf(err, errlen, "%s: missing: the cell has no micro suite results", path);
 		goto out;
 	}
@@ -351,13 +399,86 @@ int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, 
 	return ret;
 }
 
+/* The most boots a floor may claim, and the widest floor a baseline may hold (%). */
+#define BASELINE_MAX_BOOTS 10000
+#define BASELINE_MAX_FLOOR_PCT 1000.0
+
+/* A baseline's strings, each into its fixed field (see copy_str()). */
+static const struct {
+	const char *key;
+	size_t off, len;
+} baseline_strings[] = {
+#define FIELD(key, member) { key, offsetof(struct cb_identity, member), \
+			     sizeof(((struct cb_identity *)0)->member) }
+	FIELD("mode", mode), FIELD("qemu", qemu), FIELD("kernel", kernel),
+	FIELD("config_hash", config_hash), FIELD("series_hash", series_hash),
+	FIELD("cmdline", cmdline), FIELD("job", job), FIELD("userland_hash", userland),
+	FIELD("cowbench_commit", commit),
+#undef FIELD
+};
+
+/*
+ * One benchmark of a baseline file.  The file is untrusted (it may come
+ * with a merge request): a value that is not finite and positive would
+ * let any change through, so each number is checked before it is used.
+ */
+static int baseline_entry(const char *name, json_t *v, struct cb_base_entry *e, char *err,
+			  size_t errlen)
+{
+	json_t *value = json_object_get(v, "value"), *floor = json_object_get(v, "noise_floor_pct");
+	json_t *boots = json_object_get(v, "boots");
+	char why[128];
+
+	if (!cb_result_name_ok(name) || strlen(name) >= sizeof(e->name)) {
+		snprintf(err, errlen, "a benchmark name is not 1-%zu bytes of printable ASCII",
+			 sizeof(e->name) - 1);
+		return -1;
+	}
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	if (!json_is_object(v) || !json_is_number(value)) {
+		snprintf(err, errlen, "benchmark %s has no value", name);
+		return -1;
+	}
+	e->value = json_number_value(value);
+	e->floor_pct = json_number_value(floor);
+	e->boots = (size_t)json_integer_value(boots);
+	if (!isfinite(e->value) || e->value <= 0 || e->value > CB_MAX_VALUE) {
+		snprintf(err, errlen, "benchmark %s: value %g: a cost per item is finite, positive "
+			 "and below %g", name, e->value, CB_MAX_VALUE);
+		return -1;
+	}
+	if (!json_is_number(floor) || !isfinite(e->floor_pct) || e->floor_pct < 0 ||
+	    e->floor_pct > BASELINE_MAX_FLOOR_PCT) {
+		snprintf(err, errlen, "benchmark %s: noise_floor_pct is not a number from 0 to %.0f",
+			 name, BASELINE_MAX_FLOOR_PCT);
+		return -1;
+	}
+	if (!json_is_integer(boots) || json_integer_value(boots) < 1 ||
+	    json_integer_value(boots) > BASELINE_MAX_BOOTS) {
+		snprintf(err, errlen, "benchmark %s: boots is not a count from 1 to %d", name,
+			 BASELINE_MAX_BOOTS);
+		return -1;
+	}
+	if (copy_str(e->item, sizeof(e->item), json_object_get(v, "item"), "item", why,
+		     sizeof(why))) {
+		snprintf(err, errlen, "benchmark %s: %s", name, why);
+		return -1;
+	}
+	return 0;
+}
+
 int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t errlen)
 {
+	size_t len;
+	char *text = cb_read_input(path, CB_INPUT_MAX_BYTES, &len, err, errlen), why[256];
 	json_error_t jerr;
-	json_t *root = json_load_file(path, 0, &jerr), *benchmarks, *v;
+	json_t *root = text ? json_loadb(text, len, 0, &jerr) : NULL, *benchmarks, *v;
 	const char *name;
 
 	memset(b, 0, sizeof(*b));
+	free(text);
+	if (!text)
+		return -1;
 	if (!root) {
 		snprintf(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
 		return -1;
@@ -368,39 +489,43 @@ int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t 
 	    !json_is_object(benchmarks) || !json_object_size(benchmarks)) {
 		snprintf(err, errlen, "%s: not a cowbench baseline of format %d (make one with "
 			 "'cowbench check --write-baseline')", path, BASELINE_FORMAT);
-		json_decref(root);
-		return -1;
+		goto fail;
 	}
-	copy_str(b->cell, sizeof(b->cell), json_object_get(root, "cell"));
-	copy_str(b->id.mode, sizeof(b->id.mode), json_object_get(root, "mode"));
-	copy_str(b->id.qemu, sizeof(b->id.qemu), json_object_get(root, "qemu"));
-	copy_str(b->id.kernel, sizeof(b->id.kernel), json_object_get(root, "kernel"));
-	copy_str(b->id.config_hash, sizeof(b->id.config_hash), json_object_get(root, "config_hash"));
-	copy_str(b->id.series_hash, sizeof(b->id.series_hash), json_object_get(root, "series_hash"));
-	copy_str(b->id.cmdline, sizeof(b->id.cmdline), json_object_get(root, "cmdline"));
-	copy_str(b->id.job, sizeof(b->id.job), json_object_get(root, "job"));
-	copy_str(b->id.userland, sizeof(b->id.userland), json_object_get(root, "userland_hash"));
-	copy_str(b->id.commit, sizeof(b->id.commit), json_object_get(root, "cowbench_commit"));
-	b->e = calloc(json_object_size(benchmarks), sizeof(*b->e));
-	json_object_foreach(benchmarks, name, v) {
-		struct cb_base_entry *e = &b->e[b->n];
-		json_t *value = json_object_get(v, "value");
-
-		if (!json_is_number(value)) {
-			snprintf(err, errlen, "%s: benchmark %s has no value", path, name);
-			json_decref(root);
-			cb_baseline_free(b);
-			return -1;
+	if (json_object_size(benchmarks) > CB_MAX_RESULTS) {
+		snprintf(err, errlen, "%s: more than %d benchmarks (the limit)", path,
+			 CB_MAX_RESULTS);
+		goto fail;
+	}
+	if (copy_str(b->cell, sizeof(b->cell), json_object_get(root, "cell"), "cell", why,
+		     sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof(baseline_strings) / sizeof(baseline_strings[0]); i++)
+		if (copy_str((char *)&b->id + baseline_strings[i].off, baseline_strings[i].len,
+			     json_object_get(root, baseline_strings[i].key),
+			     baseline_strings[i].key, why, sizeof(why))) {
+			snprintf(err, errlen, "%s: %s", path, why);
+			goto fail;
 		}
-		snprintf(e->name, sizeof(e->name), "%s", name);
-		copy_str(e->item, sizeof(e->item), json_object_get(v, "item"));
-		e->value = json_number_value(value);
-		e->floor_pct = json_number_value(json_object_get(v, "noise_floor_pct"));
-		e->boots = (size_t)json_integer_value(json_object_get(v, "boots"));
+	b->e = calloc(json_object_size(benchmarks), sizeof(*b->e));
+	if (!b->e) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	json_object_foreach(benchmarks, name, v) {
+		if (baseline_entry(name, v, &b->e[b->n], why, sizeof(why))) {
+			snprintf(err, errlen, "%s: %s: refused", path, why);
+			goto fail;
+		}
 		b->n++;
 	}
 	json_decref(root);
 	return 0;
+fail:
+	json_decref(root);
+	cb_baseline_free(b);
+	return -1;
 }
 
 void cb_baseline_free(struct cb_baseline *b)

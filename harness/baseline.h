@@ -69,8 +69,13 @@ struct cb_baseline {
  * missing or corrupt meta.json or micro.json, an unknown cell, a cell that
  * did not end ok, or a cell with no measured benchmark.
  */
-/* The identity of dataset cell @cell (its record in @meta, the dataset's meta.json). */
-void cb_identity_of(struct cb_identity *id, json_t *meta, json_t *cell);
+/*
+ * The identity of dataset cell @cell (its record in @meta, the dataset's
+ * meta.json); -1 with @err when a string does not fit its field or holds a
+ * control byte (refused, never cut: cut strings could compare equal).
+ */
+int cb_identity_of(struct cb_identity *id, json_t *meta, json_t *cell, char *err,
+		   size_t errlen);
 int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out, char *err,
 		 size_t errlen);
 /*

@@ -18,16 +18,21 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "baseline.h"
 #include "cli.h"
+#include "util.h"
 
 #define DEFAULT_THRESHOLD_ICOUNT 0.5
 #define DEFAULT_THRESHOLD_WALL 5.0
 #define MAX_LISTED 8
+/* a wider threshold is no gate at all */
+#define MAX_THRESHOLD 100.0
 
 static void usage(FILE *out)
 {
@@ -44,12 +49,44 @@ static void usage(FILE *out)
 		"that and the spread of the repetitions within any one of them.  specref/*,\n"
 		"whose cost a race decides, is gated no tighter than 5%%.\n\n"
 		"  --threshold PCT   default %.1f%% in icount mode (guest instructions),\n"
-		"                    %.1f%% otherwise\n"
-		"  --cell CELL       kernel.variant to compare (default: the only cell)\n\n"
+		"                    %.1f%% otherwise; at most %.0f\n"
+		"  --cell CELL       kernel.variant to compare (default: the only cell)\n"
+		"  --allow-userland-change\n"
+		"                    gate even though the guest userland (init, benchmark\n"
+		"                    runner, probes, their libraries) differs from the\n"
+		"                    baseline's: only when that change is meant\n\n"
+		"Datasets and baselines are untrusted input: a cost that is not finite and\n"
+		"positive, a name that is not printable, a file that is not a regular file\n"
+		"or is over the size limit is refused, naming the file.\n\n"
 		"Exit status: 0 no regression, 1 regression, 2 unusable input (corrupt or\n"
 		"empty dataset, missing benchmarks, a baseline from another mode, QEMU\n"
-		"version, kernel config or job: profile, repetitions, CPUs, memory).\n",
-		CB_NOISE_FACTOR, DEFAULT_THRESHOLD_ICOUNT, DEFAULT_THRESHOLD_WALL);
+		"version, kernel config, job -- profile, repetitions, CPUs, memory -- or\n"
+		"guest userland).\n",
+		CB_NOISE_FACTOR, DEFAULT_THRESHOLD_ICOUNT, DEFAULT_THRESHOLD_WALL, MAX_THRESHOLD);
+}
+
+/*
+ * --write-baseline FILE may replace an older baseline, never one of the
+ * datasets it is made from, nor a file that is not a baseline (a
+ * micro.json given by mistake).
+ */
+static int baseline_target_ok(const char *file, char **datasets, int n)
+{
+	struct cb_baseline old;
+	char err[1024];
+
+	for (int d = 0; d < n; d++)
+		if (cb_path_within(file, datasets[d]))
+			return cb_usage_error("check", "--write-baseline %s: inside the dataset %s "
+					      "it is made from: write it elsewhere", file,
+					      datasets[d]);
+	if (access(file, F_OK))
+		return 0;
+	if (cb_baseline_read(file, &old, err, sizeof(err)))
+		return cb_usage_error("check", "--write-baseline %s: exists and is not a "
+				      "cowbench baseline (%s): not overwritten", file, err);
+	cb_baseline_free(&old);
+	return 0;
 }
 
 static int write_baseline(const char *file, const char *cell, char **datasets, int n)
@@ -57,6 +94,8 @@ static int write_baseline(const char *file, const char *cell, char **datasets, i
 	struct cb_baseline b;
 	char err[1024];
 
+	if (baseline_target_ok(file, datasets, n))
+		return CB_EXIT_USAGE;
 	if (cb_baseline_build((const char *const *)datasets, (size_t)n, cell, &b, err,
 			      sizeof(err)))
 		return cb_usage_error("check", "%s", err);
@@ -70,7 +109,38 @@ static int write_baseline(const char *file, const char *cell, char **datasets, i
 	return CB_EXIT_OK;
 }
 
-static int check(const char *file, const char *cell, const char *dataset, double threshold)
+/*
+ * The guest userland is the measuring instrument: a changed benchmark or a
+ * library update moves the numbers as a kernel change does, so numbers of
+ * two userlands are not gated against each other unless the user says the
+ * change is meant.  A baseline that records none (made before the hash
+ * existed) cannot tell: noted.
+ */
+static int userland_comparable(const struct cb_baseline *base, const struct cb_baseline *now,
+			       const char *file, const char *dataset, bool allow)
+{
+	if (!*base->id.userland || !*now->id.userland) {
+		printf("  note: %s records no guest userland hash: whether the benchmarks "
+		       "themselves changed cannot be told\n", *base->id.userland ? dataset : file);
+		return 0;
+	}
+	if (!strcmp(base->id.userland, now->id.userland))
+		return 0;
+	if (!allow)
+		return cb_usage_error("check", "%s: cannot compare with %s: the guest userland "
+				      "differs (sha256 %.16s, baseline %.16s: guest init, benchmark "
+				      "runner, probes or a library they load); a change would be the "
+				      "benchmarks' own as much as the kernel's.  Remake the baseline "
+				      "(datasets/baselines/README.md), or pass "
+				      "--allow-userland-change when the change is meant", dataset,
+				      file, now->id.userland, base->id.userland);
+	printf("  note: the guest userland differs from the baseline's (--allow-userland-change): "
+	       "a change below may be the benchmarks' own\n");
+	return 0;
+}
+
+static int check(const char *file, const char *cell, const char *dataset, double threshold,
+		 bool allow_userland)
 {
 	struct cb_baseline base, now;
 	const char *unit;
@@ -110,20 +180,13 @@ static int check(const char *file, const char *cell, const char *dataset, double
 	if (strcmp(base.id.series_hash, now.id.series_hash) || strcmp(base.id.cmdline, now.id.cmdline))
 		printf("  (the patch series or command line differs from the baseline's: "
 		       "that is what is being checked)\n");
-	/*
-	 * A note, not a refusal: a change to the benchmarks or a library
-	 * update can move the numbers as a kernel change does, but whether
-	 * that was meant only the person who made it knows.
-	 */
-	if (*base.id.userland && *now.id.userland && strcmp(base.id.userland, now.id.userland))
-		printf("  note: the guest userland differs from the baseline's (guest init, "
-		       "benchmark runner, probes or a library they load): a change below may be "
-		       "the benchmarks' own; remake the baseline when that change is meant "
-		       "(datasets/baselines/README.md)\n");
+	if (userland_comparable(&base, &now, file, dataset, allow_userland))
+		goto out;
 	for (size_t i = 0; i < base.n; i++) {
 		const struct cb_base_entry *b = &base.e[i];
 		const struct cb_base_entry *n = cb_baseline_find(&now, b->name);
-		double change = b->value > 0 ? (n->value - b->value) / b->value * 100 : 0;
+		/* both positive: cb_results_load() and cb_baseline_read() refuse others */
+		double change = (n->value - b->value) / b->value * 100;
 		const char *race_why = NULL;
 		double floor_limit = fmax(threshold, CB_NOISE_FACTOR * b->floor_pct);
 		double limit = fmax(floor_limit, cb_race_limit(b->name, &race_why));
@@ -158,11 +221,13 @@ int cmd_check(int argc, char **argv)
 		{ "write-baseline", required_argument, NULL, 'w' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "cell", required_argument, NULL, 'c' },
+		{ "allow-userland-change", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *baseline = NULL, *write = NULL, *cell = NULL;
 	double threshold = NAN;
+	bool allow_userland = false;
 	char *end;
 	int c;
 
@@ -178,11 +243,17 @@ int cmd_check(int argc, char **argv)
 		case 'c':
 			cell = optarg;
 			break;
+		case 'u':
+			allow_userland = true;
+			break;
 		case 't':
 			threshold = strtod(optarg, &end);
-			if (*end || end == optarg || !(threshold >= 0))
+			/* strtod takes "inf", "nan" and hex: a gate must not */
+			if (*end || end == optarg || strspn(optarg, "0123456789.") != strlen(optarg) ||
+			    !(threshold >= 0 && threshold <= MAX_THRESHOLD))
 				return cb_usage_error("check", "--threshold '%s': expected a "
-						      "percentage >= 0, e.g. 0.5", optarg);
+						      "percentage from 0 to %.0f, e.g. 0.5", optarg,
+						      MAX_THRESHOLD);
 			break;
 		case 'h':
 			usage(stdout);
@@ -201,5 +272,5 @@ int cmd_check(int argc, char **argv)
 	if (argc - optind != 1)
 		return cb_usage_error("check", "expected one DATASET directory, got %d",
 				      argc - optind);
-	return check(baseline, cell, argv[optind], threshold);
+	return check(baseline, cell, argv[optind], threshold, allow_userland);
 }

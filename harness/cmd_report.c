@@ -169,7 +169,11 @@ static int load_floors(struct report *r, const char *file, char *err, size_t err
 		return -1;
 	while (d + 1 < r->nr_metas && r->datasets[d] != b->dataset)
 		d++;
-	cb_identity_of(&id, r->metas[d], b->meta);
+	if (cb_identity_of(&id, r->metas[d], b->meta, why, sizeof(why))) {
+		snprintf(err, errlen, "%s/meta.json: cell %s: %s", b->dataset, b->name, why);
+		cb_baseline_free(&r->floors);
+		return -1;
+	}
 	if (cb_identity_incomparable(&r->floors.id, &id, why, sizeof(why))) {
 		snprintf(err, errlen, "--floors %s: not measured for %s (cell %s): %s", file,
 			 b->dataset, b->name, why);

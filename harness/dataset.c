@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "dataset.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,10 +86,15 @@ int cb_dataset_write_meta(const char *dir, json_t *meta)
 json_t *cb_dataset_read_meta(const char *dir, char *err, size_t errlen)
 {
 	char *path = cb_path(dir, "meta.json");
+	size_t len;
+	char *text = cb_read_input(path, CB_INPUT_MAX_BYTES, &len, err, errlen);
 	json_error_t jerr;
-	json_t *meta = json_load_file(path, 0, &jerr);
+	json_t *meta = text ? json_loadb(text, len, 0, &jerr) : NULL;
 
-	if (!meta)
+	free(text);
+	if (!text)
+		;	/* err says why */
+	else if (!meta)
 		snprintf(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
 	else if (!json_is_object(meta) ||
 		 json_integer_value(json_object_get(meta, "format")) != CB_DATASET_FORMAT ||
@@ -100,4 +106,43 @@ json_t *cb_dataset_read_meta(const char *dir, char *err, size_t errlen)
 	}
 	free(path);
 	return meta;
+}
+
+bool cb_dataset_name_ok(const char *name)
+{
+	size_t n = 0;
+
+	if (!name || !*name || *name == '.')
+		return false;
+	for (const char *p = name; *p; p++, n++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+			return false;
+	return n <= CB_CELL_NAME_MAX;
+}
+
+char *cb_dataset_cell_dir(const char *dataset, const char *cell, char *err, size_t errlen)
+{
+	struct stat st;
+	char *dir;
+
+	if (!cb_dataset_name_ok(cell)) {
+		char *shown = cb_printable(cell ? cell : "(not a string)");
+
+		snprintf(err, errlen, "%s/meta.json: cell name '%.*s' is not 1-%d of "
+			 "[A-Za-z0-9._-] (not starting with '.'): refused, it would be a path",
+			 dataset, 160, shown, CB_CELL_NAME_MAX);
+		free(shown);
+		return NULL;
+	}
+	dir = cb_path(dataset, cell);
+	int bad = lstat(dir, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+
+	if (bad) {
+		snprintf(err, errlen, "%s: %s", dir, bad == ENOENT ? "missing: the cell has no "
+			 "directory" : bad == ENOTDIR ? "not a directory of the dataset (a "
+			 "symbolic link?): refused" : strerror(bad));
+		free(dir);
+		return NULL;
+	}
+	return dir;
 }

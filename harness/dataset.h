@@ -8,6 +8,9 @@
 #ifndef CB_DATASET_H
 #define CB_DATASET_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <jansson.h>
 
 #define CB_DATASET_FORMAT 1
@@ -21,7 +24,27 @@ json_t *cb_dataset_meta_new(const char *mode);
 /* Append a suite record to meta.suites and return it (borrowed). */
 json_t *cb_dataset_add_suite(json_t *meta, const char *variant, const char *suite);
 int cb_dataset_write_meta(const char *dir, json_t *meta);
-/* NULL with a message naming the file and the problem. */
+/*
+ * NULL with a message naming the file and the problem.  meta.json is read
+ * as untrusted input (cb_read_input: a regular file within the size limit).
+ */
 json_t *cb_dataset_read_meta(const char *dir, char *err, size_t errlen);
+
+/* The longest cell name (kernel.variant) a dataset may hold. */
+#define CB_CELL_NAME_MAX 127
+/*
+ * Whether @name, read from a dataset, may become a path component: 1 to
+ * CB_CELL_NAME_MAX of [A-Za-z0-9._-], not starting with '.' (so neither
+ * "." nor ".." nor a hidden file), no '/'.  The one rule for every name
+ * cowbench turns into a path: cells, kernels, variants.
+ */
+bool cb_dataset_name_ok(const char *name);
+/*
+ * <dataset>/<cell> for a cell name read from @dataset's meta.json: NULL,
+ * with the file and the problem in @err, unless the name passes
+ * cb_dataset_name_ok() and the path is a directory of its own (not a
+ * symbolic link out of the dataset).  malloc'd.
+ */
+char *cb_dataset_cell_dir(const char *dataset, const char *cell, char *err, size_t errlen);
 
 #endif

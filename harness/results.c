@@ -35,10 +35,32 @@ void cb_result_base_name(char *name)
 		*slash = '\0';
 }
 
-static void series_add(struct cb_series *s, double v)
+/* -1 when the series is full: the caller refuses the file */
+static int series_add(struct cb_series *s, double v)
 {
-	if (s->n < CB_MAX_REPS)
-		s->v[s->n++] = v;
+	if (s->n == CB_MAX_REPS)
+		return -1;
+	s->v[s->n++] = v;
+	return 0;
+}
+
+bool cb_result_name_ok(const char *name)
+{
+	size_t n = 0;
+
+	for (const char *p = name; *p; p++, n++)
+		if (*p < 0x20 || *p > 0x7e)
+			return false;
+	return n > 0 && n < sizeof(((struct cb_result *)0)->name);
+}
+
+/* "'fault/a?b' (name shown with control bytes as '?')" for messages */
+static void shown_name(const char *name, char *buf, size_t len)
+{
+	char *p = cb_printable(name);
+
+	snprintf(buf, len, "'%.60s%s'", p, strlen(p) > 60 ? "..." : "");
+	free(p);
 }
 
 static struct cb_result *find_or_add(struct cb_results *res, const char *name)
@@ -46,6 +68,8 @@ static struct cb_result *find_or_add(struct cb_results *res, const char *name)
 	for (size_t i = 0; i < res->n; i++)
 		if (!strcmp(res->r[i].name, name))
 			return &res->r[i];
+	if (res->n == CB_MAX_RESULTS)
+		return NULL;
 	res->r = realloc(res->r, (res->n + 1) * sizeof(*res->r));
 	if (!res->r)
 		abort();
@@ -56,30 +80,45 @@ static struct cb_result *find_or_add(struct cb_results *res, const char *name)
 	return r;
 }
 
-static void add_event(struct cb_result *r, const char *key, double v)
+static int add_event(struct cb_result *r, const char *key, double v, char *err, size_t errlen)
 {
 	char name[64];
 	size_t len = strlen(key) - strlen("_per_item");
 
-	if (len >= sizeof(name))
-		return;
+	if (len >= sizeof(name) || !cb_result_name_ok(key)) {
+		char shown[80];
+
+		shown_name(key, shown, sizeof(shown));
+		snprintf(err, errlen, "benchmark %s: counter %s is not 1-%zu bytes of printable "
+			 "ASCII", r->name, shown, sizeof(name) - 1 + strlen("_per_item"));
+		return -1;
+	}
+	/*
+	 * Not >= 0: vmstat is system-wide and some counters the runner
+	 * reports are levels (workingset_nodes), whose delta can be negative.
+	 */
+	if (!isfinite(v) || fabs(v) > CB_MAX_VALUE) {
+		snprintf(err, errlen, "benchmark %s: counter %s is %g: an event count per item "
+			 "is finite and within +-%g", r->name, key, v, CB_MAX_VALUE);
+		return -1;
+	}
 	memcpy(name, key, len);
 	name[len] = '\0';
-	for (size_t i = 0; i < r->nr_events; i++) {
-		if (!strcmp(r->events[i].name, name)) {
-			series_add(&r->events[i].s, v);
-			return;
-		}
+	for (size_t i = 0; i < r->nr_events; i++)
+		if (!strcmp(r->events[i].name, name))
+			return series_add(&r->events[i].s, v);	/* fits: ns_per_item's did */
+	if (r->nr_events == CB_MAX_EVENTS) {
+		snprintf(err, errlen, "benchmark %s has more than %d event counters (the limit)",
+			 r->name, CB_MAX_EVENTS);
+		return -1;
 	}
-	if (r->nr_events == CB_MAX_EVENTS)
-		return;
 	struct cb_event_series *e = &r->events[r->nr_events++];
 
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	/* Counters are written only when non-zero: earlier repetitions had 0. */
 	while (e->s.n + 1 < r->ns_per_item.n)
 		series_add(&e->s, 0.0);
-	series_add(&e->s, v);
+	return series_add(&e->s, v);
 }
 
 /* Pad every event to one value per measured repetition (absent = zero). */
@@ -106,6 +145,7 @@ static int load_run(struct cb_results *res, json_t *run, char *err, size_t errle
 	const char *key;
 	char base[160];
 	json_t *value;
+	double v;
 
 	if (!name)
 		name = json_string_value(json_object_get(run, "name"));
@@ -115,18 +155,44 @@ static int load_run(struct cb_results *res, json_t *run, char *err, size_t errle
 	}
 	if (type && strcmp(type, "iteration"))
 		return 0;	/* our own statistics, not Google benchmark's aggregates */
+	if (strlen(name) >= sizeof(base) || !cb_result_name_ok(name)) {
+		shown_name(name, base, sizeof(base));
+		snprintf(err, errlen, "benchmark name %s (%zu bytes) is not 1-%zu bytes of "
+			 "printable ASCII: refused", base, strlen(name), sizeof(base) - 1);
+		return -1;
+	}
 	snprintf(base, sizeof(base), "%s", name);
 	cb_result_base_name(base);
+	if (!*base) {
+		snprintf(err, errlen, "benchmark name '%s' is only Google benchmark's decoration",
+			 name);
+		return -1;
+	}
 
 	struct cb_result *r = find_or_add(res, base);
 
-	if (label && !strncmp(label, "item=", 5))
+	if (!r) {
+		snprintf(err, errlen, "more than %d benchmarks (the limit)", CB_MAX_RESULTS);
+		return -1;
+	}
+	if (label && !strncmp(label, "item=", 5)) {
+		if (strlen(label + 5) >= sizeof(r->item) || !cb_result_name_ok(label + 5)) {
+			snprintf(err, errlen, "benchmark %s: item label is not 1-%zu bytes of "
+				 "printable ASCII", base, sizeof(r->item) - 1);
+			return -1;
+		}
 		snprintf(r->item, sizeof(r->item), "%s", label + 5);
+	}
 	if (json_is_true(json_object_get(run, "error_occurred"))) {
 		const char *msg = json_string_value(json_object_get(run, "error_message"));
 
 		if (!msg)
 			msg = "error: (no message)";
+		if (strlen(msg) >= sizeof(r->message)) {
+			snprintf(err, errlen, "benchmark %s: error message over %zu bytes (the limit)",
+				 base, sizeof(r->message) - 1);
+			return -1;
+		}
 		/* A skip on one repetition and a failure on another: failure wins. */
 		if (r->kind != CB_RES_ERROR) {
 			r->kind = strncmp(msg, "skipped: ", 9) ? CB_RES_ERROR : CB_RES_SKIPPED;
@@ -140,11 +206,27 @@ static int load_run(struct cb_results *res, json_t *run, char *err, size_t errle
 		snprintf(err, errlen, "benchmark %s has no ns_per_item counter", base);
 		return -1;
 	}
-	series_add(&r->ns_per_item, json_number_value(value));
+	/*
+	 * The gate divides by it and a zero, negative or non-finite cost
+	 * would read as any change at all: a cost is finite and positive.
+	 */
+	v = json_number_value(value);
+	if (!isfinite(v) || v <= 0 || v > CB_MAX_VALUE) {
+		snprintf(err, errlen, "benchmark %s: ns_per_item is %g: a cost per item is "
+			 "finite, positive and below %g", base, v, CB_MAX_VALUE);
+		return -1;
+	}
+	if (series_add(&r->ns_per_item, v)) {
+		snprintf(err, errlen, "benchmark %s has more than %d repetitions (the limit)",
+			 base, CB_MAX_REPS);
+		return -1;
+	}
 	json_object_foreach(run, key, value) {
-		if (json_is_number(value) && ends_with(key, "_per_item") &&
-		    strcmp(key, "ns_per_item"))
-			add_event(r, key, json_number_value(value));
+		/* a counter that is not a number (null: NaN) is refused below */
+		if (ends_with(key, "_per_item") && strcmp(key, "ns_per_item") &&
+		    add_event(r, key, json_is_number(value) ? json_number_value(value) : NAN, err,
+			      errlen))
+			return -1;
 	}
 	return 0;
 }
@@ -200,17 +282,15 @@ char *cb_json_nonfinite_to_null(const char *text)
 
 int cb_results_load(const char *path, struct cb_results *out, char *err, size_t errlen)
 {
-	char why[256] = "";
+	char why[512] = "";
 	json_error_t jerr;
 	json_t *root = NULL, *runs, *run;
-	char *raw = cb_read_file(path, NULL), *text;
+	char *raw = cb_read_input(path, CB_INPUT_MAX_BYTES, NULL, err, errlen), *text;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	if (!raw) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (!raw)
 		return -1;
-	}
 	text = cb_json_nonfinite_to_null(raw);
 	free(raw);
 	root = json_loads(text, 0, &jerr);

@@ -11,8 +11,19 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define CB_MAX_REPS 64
-#define CB_MAX_EVENTS 48
+/*
+ * Limits of what one suite's JSON may hold.  A file beyond any of them is
+ * refused with the limit in the message, never cut to fit: a dataset is
+ * untrusted input (it travels as a CI artifact or a mail attachment).
+ */
+#define CB_MAX_REPS 64		/* repetitions of one benchmark */
+#define CB_MAX_EVENTS 48	/* event counters of one benchmark (real: up to 14) */
+#define CB_MAX_RESULTS 1024	/* benchmarks in one file (the default profile: ~100) */
+/*
+ * A cost or an event count per item beyond this is not a measurement
+ * (1e15 ns is eleven days per page); it would overflow the statistics.
+ */
+#define CB_MAX_VALUE 1e15
 
 struct cb_series {
 	size_t n;
@@ -30,7 +41,7 @@ struct cb_result {
 	char name[160];		/* "fault/anon/2MiB/thp:off" */
 	char item[16];		/* "page", "MiB" */
 	enum cb_result_kind kind;
-	char message[256];	/* reason of a skip or error */
+	char message[512];	/* reason of a skip or error */
 	struct cb_series ns_per_item;
 	size_t nr_events;
 	struct cb_event_series events[CB_MAX_EVENTS];
@@ -53,7 +64,19 @@ struct cb_stat {
 void cb_result_base_name(char *name);
 /* A copy of JSON text with bare NaN/inf tokens replaced by null. */
 char *cb_json_nonfinite_to_null(const char *text);
-/* Parse a suite's JSON; -1 with a message naming the file and the problem. */
+/*
+ * Whether @name may be a benchmark name: 1 to 159 bytes of printable ASCII
+ * (0x20-0x7e).  Names reach terminals, Markdown, HTML and gnuplot: those
+ * escape what is special to them, and no control byte reaches any of them.
+ */
+bool cb_result_name_ok(const char *name);
+/*
+ * Parse a suite's JSON; -1 with a message naming the file and the problem.
+ * The file is untrusted: it must be a regular file within the input size
+ * limit; every name must pass cb_result_name_ok(); every cost per item must
+ * be finite, positive and below CB_MAX_VALUE, every event count finite
+ * and within +-CB_MAX_VALUE; nothing beyond the CB_MAX_* tables.
+ */
 int cb_results_load(const char *path, struct cb_results *out, char *err, size_t errlen);
 void cb_results_free(struct cb_results *res);
 const struct cb_result *cb_results_find(const struct cb_results *res, const char *name);

@@ -98,6 +98,120 @@ char *cb_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+char *cb_read_input(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	size_t used = 0;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, errno == ELOOP ?
+			 "a symbolic link: a dataset's files are read only as regular files" :
+			 strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file: refused", path);
+		goto fail;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		snprintf(err, errlen, "%s: %lld bytes, over the limit of %zu bytes for one input "
+			 "file: refused", path, (long long)st.st_size, max);
+		goto fail;
+	}
+	buf = check_alloc(malloc((size_t)st.st_size + 1));
+	/* read to the size fstat gave, and one byte more: a file that grows is cut off */
+	while (used <= (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + used, (size_t)st.st_size + 1 - used);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used > (size_t)st.st_size) {
+		snprintf(err, errlen, "%s: grew while it was read: refused", path);
+		goto fail;
+	}
+	close(fd);
+	buf[used] = '\0';
+	if (len)
+		*len = used;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+int cb_parse_long(const char *s, long min, long max, long *out)
+{
+	const char *p = s;
+	char *end;
+	long v;
+
+	if (*p == '-')
+		p++;
+	if (!*p)
+		return -1;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* realpath() of @path, or of its directory joined with its last component */
+static char *resolved(const char *path)
+{
+	char *full = realpath(path, NULL), *dup, *dir;
+
+	if (full || errno != ENOENT)
+		return full;
+	dup = check_alloc(strdup(path));
+	dir = realpath(dirname(dup), NULL);
+	free(dup);
+	if (dir) {
+		dup = check_alloc(strdup(path));
+		full = cb_path(dir, basename(dup));
+		free(dup);
+		free(dir);
+	}
+	return full;
+}
+
+bool cb_path_within(const char *path, const char *dir)
+{
+	char *p = resolved(path), *d = realpath(dir, NULL);
+	size_t n = d ? strlen(d) : 0;
+	bool within = p && d && !strncmp(p, d, n) && (p[n] == '/' || !p[n] || !strcmp(d, "/"));
+
+	free(p);
+	free(d);
+	return within;
+}
+
+char *cb_printable(const char *s)
+{
+	char *out = check_alloc(strdup(s));
+
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
 int cb_write_file_atomic(const char *path, const char *data, size_t len)
 {
 	char *tmp = cb_strdup_printf("%s.tmp.%d", path, (int)getpid());

@@ -12,6 +12,34 @@ char *cb_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 int cb_mkdir_p(const char *path);
 /* Whole file, NUL-terminated; NULL with errno on failure. */
 char *cb_read_file(const char *path, size_t *len);
+/*
+ * The most bytes cowbench reads from one file of a dataset or baseline
+ * (the largest real micro.json is about 300 KiB).
+ */
+#define CB_INPUT_MAX_BYTES (64u << 20)
+/*
+ * A file that came from elsewhere -- a dataset or a baseline, which travel
+ * as CI artifacts and mail attachments: read only when it is a regular
+ * file (not a symlink, FIFO or device) of at most @max bytes.
+ * NUL-terminated; NULL with the reason, naming @path, in @err.
+ */
+char *cb_read_input(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+/*
+ * Strict integer parsing: all of @s, decimal digits with an optional
+ * leading '-', within [@min, @max].  -1 otherwise (no atoi: "5x" is not 5).
+ */
+int cb_parse_long(const char *s, long min, long max, long *out);
+/*
+ * Whether @path (which need not exist yet; its directory must) is @dir or
+ * lies inside it, symbolic links resolved: the test that keeps a command
+ * from writing over one of its own inputs.
+ */
+bool cb_path_within(const char *path, const char *dir);
+/*
+ * A copy of @s fit for a terminal or a line-based file: every control
+ * character (newline, escape, ...) becomes '?'.  malloc'd.
+ */
+char *cb_printable(const char *s);
 /* Write via a temporary file and rename(2): readers never see half a file. */
 int cb_write_file_atomic(const char *path, const char *data, size_t len);
 /* Directory holding the running executable. */

@@ -114,16 +114,21 @@ static void test_threshold_option(void **state)
 }
 
 /*
- * Another guest userland (runner, probes, init or a library) is compared,
- * with a note that the benchmarks changed too; boots of one baseline must
- * share it.
+ * Another guest userland (runner, probes, init or a library) is refused:
+ * the instrument changed with the kernel.  --allow-userland-change gates
+ * it anyway, with a note; boots of one baseline must share it.
  */
-static void test_userland_change_is_noted(void **state)
+static void test_userland_change_is_refused(void **state)
 {
 	char *out;
 
 	(void)state;
-	expect("other-userland", 0, "note: the guest userland differs from the baseline's");
+	expect("other-userland", 2, "the guest userland differs (sha256 d1ff, baseline u5er");
+	out = check_exits(0, "--allow-userland-change --baseline '%s' " DATA "/other-userland",
+			  baseline);
+	if (!strstr(out, "note: the guest userland differs from the baseline's"))
+		fail_msg("--allow-userland-change without a note:\n%s", out);
+	free(out);
 	out = check_exits(2, "--write-baseline '%s/mixed.json' " DATA "/boot1 " DATA
 			  "/other-userland", tmpdir);
 	if (!strstr(out, "differ in guest userland: not boots of one kernel"))
@@ -249,7 +254,7 @@ int main(void)
 		cmocka_unit_test(test_rerun_is_clean),
 		cmocka_unit_test(test_one_percent_on_reuse_is_flagged),
 		cmocka_unit_test(test_threshold_option),
-		cmocka_unit_test(test_userland_change_is_noted),
+		cmocka_unit_test(test_userland_change_is_refused),
 		cmocka_unit_test(test_race_driven_limit),
 		cmocka_unit_test(test_floor_from_medians),
 		cmocka_unit_test(test_icount_gates_the_minimum),

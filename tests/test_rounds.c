@@ -38,7 +38,7 @@ static char *micro(const double *values, int reps)
 			"%s%s{\"name\": \"fault/reuse/2MiB/thp:off/iterations:2/manual_time\", "
 			"\"run_name\": \"fault/reuse/2MiB/thp:off/iterations:2/manual_time\", "
 			"\"run_type\": \"iteration\", \"repetitions\": %d, \"repetition_index\": %d, "
-			"\"ns_per_item\": %g, \"vm.pgfault_per_item\": NaN, \"label\": \"item=page\"}",
+			"\"ns_per_item\": %g, \"vm.pgfault_per_item\": 1, \"cpu_time\": NaN, \"label\": \"item=page\"}",
 			text, i ? ", " : "", reps, i, values[i]);
 
 		free(text);
