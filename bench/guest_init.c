@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,10 +39,10 @@ static bool crash_drill;	/* cowbench.test=segv */
 #define MAX_ARGS 32
 
 struct job {
-	char suites[256];	/* "micro,selftests" */
-	char profile[32];	/* default | quick */
+	const char *suites;	/* "micro,selftests" */
+	const char *profile;	/* default | quick */
 	int repetitions;
-	char filter[256];
+	const char *filter;	/* "" = every benchmark */
 };
 
 static void say(const char *fmt, ...)
@@ -63,35 +64,120 @@ static void mount_fs(const char *src, const char *dir, const char *type)
 		say("warning: mount %s on %s: %s", type, dir, strerror(errno));
 }
 
-static void read_job(struct job *job)
+/* All of @s, decimal digits, within 1..INT_MAX: "5x" is not 5 (no atoi). */
+static bool parse_count(const char *s, int *out)
 {
-	char line[512];
-	FILE *f = fopen("/cowbench/job", "r");
+	char *end;
+	long v;
 
-	snprintf(job->suites, sizeof(job->suites), "micro");
-	snprintf(job->profile, sizeof(job->profile), "default");
-	job->repetitions = 5;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > INT_MAX)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static const char *const job_keys[] = { "suites", "profile", "repetitions", "filter" };
+#define NR_JOB_KEYS (sizeof(job_keys) / sizeof(job_keys[0]))
+
+/* One line's "key=value" into @job; false with @why. */
+static bool job_line(struct job *job, char *line, int lineno, bool seen[NR_JOB_KEYS],
+		     char *why, size_t len)
+{
+	/* The strings, in job_keys' order; repetitions is the number. */
+	const char **text[NR_JOB_KEYS] = { &job->suites, &job->profile, NULL, &job->filter };
+	char *eq = strchr(line, '='), *value;
+	size_t key;
+
+	for (const char *c = line; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			snprintf(why, len, "job line %d holds a control character (0x%02x)",
+				 lineno, (unsigned char)*c);
+			return false;
+		}
+	}
+	if (!eq) {
+		snprintf(why, len, "job line %d is not key=value: '%.40s'", lineno, line);
+		return false;
+	}
+	*eq = '\0';
+	value = eq + 1;
+	for (key = 0; key < NR_JOB_KEYS; key++)
+		if (!strcmp(line, job_keys[key]))
+			break;
+	if (key == NR_JOB_KEYS || seen[key]) {
+		snprintf(why, len, "job line %d: %s key '%.40s'", lineno,
+			 key == NR_JOB_KEYS ? "unknown" : "repeated", line);
+		return false;
+	}
+	seen[key] = true;
+	if (!text[key]) {
+		if (parse_count(value, &job->repetitions))
+			return true;
+		snprintf(why, len, "job line %d: repetitions '%.40s' is not a count from 1 to %d",
+			 lineno, value, INT_MAX);
+		return false;
+	}
+	*text[key] = strdup(value);
+	if (!*text[key]) {
+		snprintf(why, len, "job line %d: out of memory", lineno);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The job exactly as the harness writes it (harness/initramfs.c): one
+ * "key=value" line, newline-terminated, for each of suites, profile,
+ * repetitions and filter.  Anything else -- no job file, a line cut short,
+ * a missing, unknown or repeated key, a control character, repetitions
+ * that are not a count -- is refused with what is wrong in @why: a
+ * guessed job would measure what nobody asked for under the name of what
+ * was asked.
+ */
+static bool read_job(const char *path, struct job *job, char *why, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	bool seen[NR_JOB_KEYS] = { false }, ok = true;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int lineno = 0;
+
 	if (!f) {
-		say("warning: no /cowbench/job, running the default micro suite");
-		return;
+		snprintf(why, len, "no %s: %s", path, strerror(errno));
+		return false;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '=');
-
-		line[strcspn(line, "\n")] = '\0';
-		if (!eq)
-			continue;
-		*eq = '\0';
-		if (!strcmp(line, "suites"))
-			snprintf(job->suites, sizeof(job->suites), "%s", eq + 1);
-		else if (!strcmp(line, "profile"))
-			snprintf(job->profile, sizeof(job->profile), "%s", eq + 1);
-		else if (!strcmp(line, "repetitions"))
-			job->repetitions = atoi(eq + 1);
-		else if (!strcmp(line, "filter"))
-			snprintf(job->filter, sizeof(job->filter), "%s", eq + 1);
+	while (ok && (n = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		if (line[n - 1] != '\n') {
+			snprintf(why, len, "job line %d has no newline: the file is cut short",
+				 lineno);
+			ok = false;
+		} else if (strlen(line) != (size_t)n) {
+			snprintf(why, len, "job line %d holds a NUL byte", lineno);
+			ok = false;
+		} else {
+			line[n - 1] = '\0';
+			ok = job_line(job, line, lineno, seen, why, len);
+		}
 	}
+	if (ok && ferror(f)) {
+		snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
+		ok = false;
+	}
+	for (size_t key = 0; ok && key < NR_JOB_KEYS; key++) {
+		if (!seen[key]) {
+			snprintf(why, len, "job has no %s line", job_keys[key]);
+			ok = false;
+		}
+	}
+	free(line);
 	fclose(f);
+	return ok;
 }
 
 static void save_clock_res(const char *name);
@@ -188,21 +274,27 @@ static int run_program(const char *suite, char *const argv[], const char *out_na
 
 static void suite_micro(const struct job *job)
 {
-	char reps[48], profile[48], filter[300];
+	char reps[48], *profile, *filter = NULL;
 	char *argv[MAX_ARGS] = {
 		"/cowbench/cowbench-bench", "--benchmark_out=" OUT_DIR "/micro.json",
-		"--benchmark_out_format=json", reps, profile,
+		"--benchmark_out_format=json", reps,
 	};
-	int n = 5;
+	int n = 4;
 
+	/* Allocated: a profile or filter of any length is passed whole. */
 	snprintf(reps, sizeof(reps), "--benchmark_repetitions=%d", job->repetitions);
-	snprintf(profile, sizeof(profile), "--cb_profile=%s", job->profile);
-	if (job->filter[0]) {
-		snprintf(filter, sizeof(filter), "--cb_filter=%s", job->filter);
-		argv[n++] = filter;
+	if (asprintf(&profile, "--cb_profile=%s", job->profile) < 0 ||
+	    (job->filter[0] && asprintf(&filter, "--cb_filter=%s", job->filter) < 0)) {
+		say("suite micro end error %s", strerror(errno));
+		return;
 	}
+	argv[n++] = profile;
+	if (filter)
+		argv[n++] = filter;
 	argv[n] = NULL;
 	run_program("micro", argv, "micro.console", "micro.stderr");
+	free(filter);
+	free(profile);
 }
 
 static int write_text(const char *path, const char *text)
@@ -327,10 +419,9 @@ static const struct {
 
 static void run_suites(const struct job *job)
 {
-	char list[256];
+	char *list = strdup(job->suites);
 
-	snprintf(list, sizeof(list), "%s", job->suites);
-	if (!list[0])
+	if (!list || !list[0])
 		say("no suites to run");
 	for (char *save, *name = strtok_r(list, ",", &save); name;
 	     name = strtok_r(NULL, ",", &save)) {
@@ -346,6 +437,7 @@ static void run_suites(const struct job *job)
 		say("suite %s begin", name);
 		suites[i].run(job);
 	}
+	free(list);
 }
 
 static void write_all(int fd, const void *buf, size_t len)
@@ -422,8 +514,9 @@ static void send_results(void)
 
 int main(void)
 {
-	struct job job;
-	char uptime[64] = "?";
+	struct job job = { .suites = "", .profile = "", .filter = "" };
+	char uptime[64] = "?", why[160];
+	bool job_ok;
 	FILE *f;
 
 	mount_fs("proc", "/proc", "proc");
@@ -440,7 +533,7 @@ int main(void)
 	say("up %s", uptime);
 	mkdir(OUT_DIR, 0755);
 	mkdir(OUT_DIR "/guest", 0755);
-	read_job(&job);
+	job_ok = read_job("/cowbench/job", &job, why, sizeof(why));
 	/* An accelerator probe boot only has to reach userspace and power off. */
 	char *cmdline = NULL;
 	size_t cmdline_len = 0;
@@ -448,7 +541,7 @@ int main(void)
 
 	if (c && getline(&cmdline, &cmdline_len, c) > 0) {
 		if (strstr(cmdline, "cowbench.probe"))
-			job.suites[0] = '\0';
+			job.suites = "";
 		/*
 		 * Failure drills for the harness's own tests: a guest that hangs,
 		 * and a benchmark runner that dies of SIGSEGV mid-suite.
@@ -463,8 +556,18 @@ int main(void)
 	if (c)
 		fclose(c);
 	free(cmdline);
-	say("job suites=%s profile=%s repetitions=%d filter=%s", job.suites, job.profile,
-	    job.repetitions, job.filter[0] ? job.filter : "(none)");
+	if (job_ok) {
+		say("job suites=%s profile=%s repetitions=%d filter=%s", job.suites, job.profile,
+		    job.repetitions, job.filter[0] ? job.filter : "(none)");
+	} else {
+		/*
+		 * A failed "suite" the harness records as the cell's status
+		 * (suite-failed: job error ...); nothing runs, the kernel's
+		 * record still goes back.
+		 */
+		say("suite job end error %s", why);
+		job.suites = "";
+	}
 	record_kernel("before");
 	run_suites(&job);
 	record_kernel("after");

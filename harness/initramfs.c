@@ -18,15 +18,13 @@ int cb_ldd_parse(const char *ldd_output, char **paths, size_t max)
 {
 	size_t n = 0;
 
-	for (const char *line = ldd_output; line && *line && n < max; ) {
+	for (const char *line = ldd_output; line && *line; ) {
 		const char *eol = strchr(line, '\n');
 		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		char buf[512], *path = NULL, *sp;
+		char *buf = strndup(line, len), *path, *sp;
 
-		if (len >= sizeof(buf))
-			len = sizeof(buf) - 1;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
+		if (!buf)
+			abort();
 		/* "\tlibx.so.1 => /lib/x/libx.so.1 (0x...)" or "\t/lib64/ld-linux... (0x...)" */
 		char *arrow = strstr(buf, "=> ");
 
@@ -36,18 +34,58 @@ int cb_ldd_parse(const char *ldd_output, char **paths, size_t max)
 			for (path = buf; *path == ' ' || *path == '\t'; path++)
 				;
 		if (path[0] == '/') {
+			if (n == max) {
+				free(buf);
+				goto too_many;
+			}
 			sp = strchr(path, ' ');
 			if (sp)
 				*sp = '\0';
 			paths[n++] = strdup(path);
 		}
+		free(buf);
 		line = eol ? eol + 1 : NULL;
 	}
 	return (int)n;
+too_many:
+	while (n)
+		free(paths[--n]);
+	return -1;
 }
 
-char *cb_job_text(const struct cb_job *job)
+int cb_job_check(const struct cb_job *job, char *err, size_t errlen)
 {
+	const struct {
+		const char *key, *value;
+	} text[] = {
+		{ "suites", job->suites }, { "profile", job->profile },
+		{ "filter", job->filter ? job->filter : "" },
+	};
+
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		for (const char *c = text[i].value; *c; c++) {
+			if ((unsigned char)*c >= 0x20 && *c != 0x7f)
+				continue;
+			char *shown = cb_printable(text[i].value);
+
+			snprintf(err, errlen, "%s '%s' holds a control character (0x%02x), which "
+				 "the guest's line-based job file cannot carry", text[i].key, shown,
+				 (unsigned char)*c);
+			free(shown);
+			return -1;
+		}
+	}
+	if (job->repetitions < 1) {
+		snprintf(err, errlen, "repetitions %d is not a count of 1 or more", job->repetitions);
+		return -1;
+	}
+	return 0;
+}
+
+char *cb_job_text(const struct cb_job *job, char *err, size_t errlen)
+{
+	if (cb_job_check(job, err, errlen))
+		return NULL;
 	return cb_strdup_printf("suites=%s\nprofile=%s\nrepetitions=%d\nfilter=%s\n",
 				job->suites, job->profile, job->repetitions,
 				job->filter ? job->filter : "");
@@ -82,13 +120,19 @@ static int bench_libs(const char *bench, char **libs, size_t max, char *err, siz
 		pclose(p);
 	}
 	text[used] = '\0';
-	n = cb_ldd_parse(text, libs, max);
-	if (n <= 0) {
-		snprintf(err, errlen, "ldd %s found no libraries: is it a dynamic executable?",
-			 bench);
+	if (used == sizeof(text) - 1) {
+		snprintf(err, errlen, "ldd %s printed more than %zu bytes: cannot tell which "
+			 "libraries it loads", bench, sizeof(text) - 1);
 		return -1;
 	}
-	return n;
+	n = cb_ldd_parse(text, libs, max);
+	if (n < 0)
+		snprintf(err, errlen, "ldd %s lists more than %zu libraries, more than the "
+			 "initramfs takes", bench, max);
+	else if (!n)
+		snprintf(err, errlen, "ldd %s found no libraries: is it a dynamic executable?",
+			 bench);
+	return n > 0 ? n : -1;
 }
 
 int cb_guest_userland_hash(const char *bindir, char out[65], char *err, size_t errlen)
@@ -147,8 +191,10 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 	char *qbench = NULL, *qinit = NULL, *qprobes = NULL, *qstage = NULL;
 	char *libs[64];
 	int nr_libs = 0, ret = -1;
-	char *cmd;
+	char *cmd, *text_job = cb_job_text(job, err, errlen);
 
+	if (!text_job)
+		goto out;	/* before anything is copied: @err names the key */
 	if (access(bench, X_OK) || access(init, X_OK) || access(probes, X_OK)) {
 		snprintf(err, errlen, "missing %s, %s or %s: build cowbench first "
 			 "(cmake --build build)", bench, init, probes);
@@ -193,10 +239,8 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 	}
 	if (!ret) {
 		char *job_path = cb_strdup_printf("%s/cowbench/job", stage);
-		char *text_job = cb_job_text(job);
 
 		ret = cb_write_file_atomic(job_path, text_job, strlen(text_job));
-		free(text_job);
 		free(job_path);
 	}
 	if (!ret && job->perturb > 0) {
@@ -238,6 +282,7 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 out:
 	for (int i = 0; i < nr_libs; i++)
 		free(libs[i]);
+	free(text_job);
 	free(stage);
 	free(bench);
 	free(init);

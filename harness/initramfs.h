@@ -23,7 +23,10 @@ struct cb_job {
 	int perturb;		/* > 0: pad the archive (see cb_initramfs_build) */
 };
 
-/* Libraries a dynamic executable loads, from `ldd` output.  Returns count. */
+/*
+ * Libraries a dynamic executable loads, from `ldd` output: their count, or
+ * -1 when there are more than @max (none is left out).
+ */
 int cb_ldd_parse(const char *ldd_output, char **paths, size_t max);
 /*
  * sha256 hex of what the guest runs besides the kernel and its selftests:
@@ -32,8 +35,16 @@ int cb_ldd_parse(const char *ldd_output, char **paths, size_t max);
  * same hash ran the same userland.  -1 with @err.
  */
 int cb_guest_userland_hash(const char *bindir, char out[65], char *err, size_t errlen);
-/* The job file's text. */
-char *cb_job_text(const struct cb_job *job);
+/*
+ * Whether @job can be written as the guest's job file, one "key=value" line
+ * per key: no value may hold a control character (a newline would start a
+ * line of its own: "--filter $'x\nrepetitions=1'"), and repetitions must be
+ * a count.  -1 with @err naming the key.  cb_job_text() and
+ * cb_initramfs_build() check; a caller can check before it starts work.
+ */
+int cb_job_check(const struct cb_job *job, char *err, size_t errlen);
+/* The job file's text; NULL with @err when cb_job_check() refuses @job. */
+char *cb_job_text(const struct cb_job *job, char *err, size_t errlen);
 /*
  * Write @out (a newc cpio archive): base files, the selftests in
  * @selftests_dir (may be NULL), and the job.  -1 with @err.

@@ -444,9 +444,13 @@ static void save_compile_s(const char *kernel, double s)
 	char *dir = cb_path(cb_cache_root(), "timings");
 	char *path = cb_strdup_printf("%s/%s.json", dir, kernel);
 	json_t *j = json_pack("{s:f}", "compile_s", s);
+	char *text = json_dumps(j, 0);
 
+	/* Atomic: a build that starts meanwhile reads its estimate from it. */
 	cb_mkdir_p(dir);
-	json_dump_file(j, path, 0);
+	if (text)
+		cb_write_file_atomic(path, text, strlen(text));
+	free(text);
 	json_decref(j);
 	free(path);
 	free(dir);
@@ -549,15 +553,51 @@ static int build_selftests(struct kbuild *b, const char *outdir)
 	return ret;
 }
 
+/*
+ * Put the finished @tmp in the place of @dir in one step: a reader (a run
+ * booting the cached kernel, a build checking the cache) sees the old
+ * artifact or the new one, never a missing or half-copied one.
+ */
+static int publish(struct kbuild *b, const char *tmp, const char *dir)
+{
+	char *old, *qold;
+	int ret;
+
+	if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE)) {
+		char *qtmp = cb_shell_quote(tmp);
+
+		/* @tmp now holds the previous artifact. */
+		sh(b->log, "rm -rf %s", qtmp);
+		free(qtmp);
+		return 0;
+	}
+	if (errno == ENOENT)	/* nothing to replace */
+		return rename(tmp, dir);
+	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return -1;
+	/* A file system without RENAME_EXCHANGE: aside, then in place. */
+	old = cb_strdup_printf("%s.old", dir);
+	qold = cb_shell_quote(old);
+	ret = sh(b->log, "rm -rf %s", qold);
+	if (!ret)
+		ret = rename(dir, old) || rename(tmp, dir);
+	if (!ret)
+		sh(b->log, "rm -rf %s", qold);
+	free(qold);
+	free(old);
+	return ret;
+}
+
 static int store(struct kbuild *b, double build_s)
 {
-	char *qdir = cb_shell_quote(b->a->dir), *tmp = cb_strdup_printf("%s.tmp", b->a->dir);
-	char *qtmp = cb_shell_quote(tmp), *meta_path = cb_path(tmp, "build.json");
+	char *tmp = cb_strdup_printf("%s.tmp", b->a->dir), *qtmp = cb_shell_quote(tmp);
+	char *meta_path = cb_path(tmp, "build.json");
 	json_t *meta;
 	int ret;
 
-	ret = sh(b->log, "rm -rf %s && mkdir -p %s && cp %s/arch/x86/boot/bzImage %s/.config %s/",
-		 qtmp, qtmp, b->qobj, b->qobj, qtmp);
+	/* Complete before it is published: .config, config, selftests, build.json. */
+	ret = sh(b->log, "rm -rf %s && mkdir -p %s && cp %s/arch/x86/boot/bzImage %s/.config %s/ && "
+		 "cp %s/.config %s/config", qtmp, qtmp, b->qobj, b->qobj, qtmp, qtmp, qtmp);
 	if (!ret) {
 		char *selftests = cb_path(tmp, "selftests");
 
@@ -571,15 +611,107 @@ static int store(struct kbuild *b, double build_s)
 	if (!ret && json_dump_file(meta, meta_path, JSON_INDENT(2)))
 		ret = -1;
 	if (!ret)
-		ret = sh(b->log, "rm -rf %s && mv %s %s && cp %s/.config %s/config", qdir, qtmp,
-			 qdir, qdir, qdir);
+		ret = publish(b, tmp, b->a->dir);
 	json_decref(meta);
 	free(meta_path);
 	free(qtmp);
 	free(tmp);
-	free(qdir);
 	return ret ? fail(b, CB_EXIT_FAIL, "cannot store the artifact in %s (log: %s)",
 			  b->a->dir, b->log) : 0;
+}
+
+/* <cache>/trees/<source>: one tree per source identity. */
+static char *tree_dir(const char *source_id)
+{
+	char hash[65];
+
+	cb_sha256_hex(source_id, strlen(source_id), hash);
+	return cb_strdup_printf("%s/trees/%.16s", cb_cache_root(), hash);
+}
+
+char *cb_kbuild_tree_lock(const char *source_id)
+{
+	char *tree = tree_dir(source_id), *lock = cb_strdup_printf("%s.lock", tree);
+
+	free(tree);
+	return lock;
+}
+
+char *cb_kbuild_obj_lock(const char *kernel)
+{
+	return cb_strdup_printf("%s/objs/%s.lock", cb_cache_root(), kernel);
+}
+
+/*
+ * An exclusive flock on @path (created in its existing directory), held
+ * until the descriptor is closed; waits, saying so, while another build
+ * holds it.  No lock is an error, not a reason to go on without one: the
+ * other build's tree, objects and log are what would be overwritten.
+ */
+static int take_lock(struct kbuild *b, const char *path, const char *what, bool quiet)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), r;
+
+	if (fd < 0) {
+		fail(b, CB_EXIT_FAIL, "cannot open the lock file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return fd;
+	if (errno == EWOULDBLOCK) {
+		if (!quiet) {
+			printf("[build %s] waiting for another build of %s (%s)\n", b->k->name,
+			       what, path);
+			fflush(stdout);
+		}
+		while ((r = flock(fd, LOCK_EX)) && errno == EINTR)
+			;
+		if (!r)
+			return fd;
+	}
+	fail(b, CB_EXIT_FAIL, "cannot lock %s: %s", path, strerror(errno));
+	close(fd);
+	return -1;
+}
+
+/* A cached artifact counts only with its selftests (see cb_kbuild). */
+static bool artifact_complete(const struct cb_kernel_artifact *a)
+{
+	char *cow = cb_strdup_printf("%s/selftests/cow", a->dir);
+	bool complete = !access(a->bzimage, R_OK) && !access(cow, X_OK);
+
+	free(cow);
+	return complete;
+}
+
+static int build(struct kbuild *b, struct progress *p)
+{
+	int ret;
+
+	/* The previous build's log goes only now that no build can be writing it. */
+	unlink(b->log);
+	p->start = cb_now_s();
+	p->expect_s = last_compile_s(b->k->name);
+	stage(p, "source");
+	ret = prepare_tree(b);
+	if (!ret) {
+		stage(p, "patch");
+		ret = apply_series(b);
+	}
+	if (!ret) {
+		stage(p, "configure");
+		ret = configure(b);
+	}
+	if (!ret) {
+		stage(p, "compile");
+		ret = compile(b, p);
+	}
+	if (!ret) {
+		stage(p, "selftests + store");
+		b->a->build_s = cb_now_s() - p->start;
+		ret = store(b, b->a->build_s);
+	}
+	return ret;
 }
 
 int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
@@ -587,84 +719,69 @@ int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
 {
 	struct kbuild b = { .k = k, .a = a, .err = err, .errlen = errlen };
 	struct progress p = { .kernel = k->name, .quiet = o->quiet, .nr_stages = 5 };
-	int ret;
+	char *tree_lock, *obj_lock, *dir;
+	int ret = CB_EXIT_FAIL, tree_fd = -1, obj_fd = -1;
 
 	if (cb_kbuild_key(k, a, err, errlen))
 		return CB_EXIT_USAGE;
 	/*
 	 * Cached only with its selftests: an artifact stored while they could
 	 * not build (a missing tool) is rebuilt -- incrementally, from the
-	 * kept object tree -- once they can.
+	 * kept object tree -- once they can.  Read without a lock: an
+	 * artifact is published in one rename (store()).
 	 */
-	if (!o->force && !access(a->bzimage, R_OK)) {
-		char *cow = cb_strdup_printf("%s/selftests/cow", a->dir);
-		bool complete = !access(cow, X_OK);
-
-		free(cow);
-		if (complete) {
-			a->cached = true;
-			return 0;
-		}
-		if (!o->quiet)
-			printf("[build %s] cached without its selftests: building again\n",
-			       k->name);
+	if (!o->force && artifact_complete(a)) {
+		a->cached = true;
+		return 0;
 	}
-	p.start = cb_now_s();
-	p.expect_s = last_compile_s(k->name);
 	b.jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	/*
 	 * One tree per source, shared by every kernel built from it: reset +
 	 * apply rewrites each file whose content changes, so each kernel's
 	 * own O= directory still rebuilds exactly what differs from its last
-	 * build.  A lock keeps two builds from patching it at once.
+	 * build.  Its lock keeps two builds from patching it at once, and
+	 * covers the artifact (whose key includes the source).  The kernel's
+	 * own lock covers objs/<kernel>/, its log and its timings, which
+	 * definitions of one name with different sources would share.
+	 * Nothing touches any of them before both are held, taken always in
+	 * this order: no two builds can each hold the lock the other waits for.
 	 */
-	char source_hash[65];
-
-	cb_sha256_hex(a->source_id, strlen(a->source_id), source_hash);
-	b.tree = cb_strdup_printf("%s/trees/%.16s", cb_cache_root(), source_hash);
+	b.tree = tree_dir(a->source_id);
 	b.obj = cb_strdup_printf("%s/objs/%s", cb_cache_root(), k->name);
 	b.log = cb_strdup_printf("%s/objs/%s.log", cb_cache_root(), k->name);
 	b.qtree = cb_shell_quote(b.tree);
 	b.qobj = cb_shell_quote(b.obj);
-	char *trees = cb_path(cb_cache_root(), "trees");
+	tree_lock = cb_kbuild_tree_lock(a->source_id);
+	obj_lock = cb_kbuild_obj_lock(k->name);
+	/* Only the directories the lock files live in. */
+	dir = cb_path(cb_cache_root(), "trees");
+	cb_mkdir_p(dir);
+	free(dir);
+	dir = cb_path(cb_cache_root(), "objs");
+	cb_mkdir_p(dir);
+	free(dir);
 
-	cb_mkdir_p(trees);
-	cb_mkdir_p(b.obj);
-	free(trees);
-	unlink(b.log);
-
-	char *lock_path = cb_strdup_printf("%s.lock", b.tree);
-	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-
-	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB)) {
-		if (!o->quiet)
-			printf("[build %s] waiting for another build of this source (%s)\n",
-			       k->name, lock_path);
-		flock(lock, LOCK_EX);
+	tree_fd = take_lock(&b, tree_lock, "this source", o->quiet);
+	if (tree_fd >= 0)
+		obj_fd = take_lock(&b, obj_lock, "this kernel", o->quiet);
+	if (obj_fd >= 0) {
+		/* The build we waited for may have made this very artifact. */
+		if (!o->force && artifact_complete(a)) {
+			a->cached = true;
+			ret = 0;
+		} else {
+			if (!o->quiet && !o->force && !access(a->bzimage, R_OK))
+				printf("[build %s] cached without its selftests: building again\n",
+				       k->name);
+			ret = build(&b, &p);
+		}
 	}
-	free(lock_path);
-
-	stage(&p, "source");
-	ret = prepare_tree(&b);
-	if (!ret) {
-		stage(&p, "patch");
-		ret = apply_series(&b);
-	}
-	if (!ret) {
-		stage(&p, "configure");
-		ret = configure(&b);
-	}
-	if (!ret) {
-		stage(&p, "compile");
-		ret = compile(&b, &p);
-	}
-	if (!ret) {
-		stage(&p, "selftests + store");
-		a->build_s = cb_now_s() - p.start;
-		ret = store(&b, a->build_s);
-	}
-	if (lock >= 0)
-		close(lock);	/* releases the flock */
+	if (obj_fd >= 0)
+		close(obj_fd);	/* releases the flock */
+	if (tree_fd >= 0)
+		close(tree_fd);
+	free(tree_lock);
+	free(obj_lock);
 	free(b.tree);
 	free(b.obj);
 	free(b.log);

@@ -5,14 +5,21 @@
  *
  * Everything lives under the cache root ($COWBENCH_CACHE, default
  * ~/.cache/cowbench), never in the repository:
- *   trees/<kernel>/      the source, a git repository whose first commit is
+ *   trees/<source>/      the source, a git repository whose first commit is
  *                        the pristine source: reset + apply gives exact
- *                        incremental rebuilds (reverted files get new mtimes)
- *   objs/<kernel>/       the O= build directory
- *   artifacts/<key>/     bzImage, .config, selftests/, build.json
- *   ccache/              the compiler cache
+ *                        incremental rebuilds (reverted files get new mtimes);
+ *                        one per source identity, shared by its kernels
+ *   trees/<source>.lock  held while a build uses the tree (and stores the
+ *                        artifact, whose key includes the source)
+ *   objs/<kernel>/       the O= build directory; objs/<kernel>.log its log
+ *   objs/<kernel>.lock   held while a build uses those (and timings/)
+ *   artifacts/<key>/     bzImage, .config, selftests/, build.json, published
+ *                        in one rename: readers need no lock
+ *   ccache/              the compiler cache (ccache locks its own)
  * <key> hashes the source identity, the series and every patch, the config
  * fragments and the compiler version: an unchanged kernel is not rebuilt.
+ * A build touches a tree, an object directory or a log only while it holds
+ * both locks; a second build waits for them, saying so.
  */
 #ifndef CB_KBUILD_H
 #define CB_KBUILD_H
@@ -53,6 +60,10 @@ int cb_kbuild_key(const struct cb_kdef *k, struct cb_kernel_artifact *a, char *e
  */
 int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
 	      struct cb_kernel_artifact *a, char *err, size_t errlen);
+
+/* The lock files above, for @source_id (cb_kbuild_source_id) and a kernel.  malloc'd. */
+char *cb_kbuild_tree_lock(const char *source_id);
+char *cb_kbuild_obj_lock(const char *kernel);
 
 /* sha256 hex of a buffer (OpenSSL). */
 void cb_sha256_hex(const void *data, size_t len, char out[65]);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "util.h"
 
 #ifndef COWBENCH_SOURCE_DIR
@@ -34,22 +35,44 @@ static char *trim(char *s)
 	return s;
 }
 
-static void resolve(char *dst, size_t len, const char *root, const char *path)
+/* Copy @value into a field of @size; -1 with @err rather than cut it short. */
+static int set_value(char *dst, size_t size, const char *value, const char *key, int lineno,
+		     char *err, size_t errlen)
 {
-	if (path[0] == '/')
-		snprintf(dst, len, "%s", path);
-	else
-		snprintf(dst, len, "%s/%s", root, path);
+	if (strlen(value) >= size) {
+		snprintf(err, errlen, "line %d: %s is longer than %zu characters", lineno, key,
+			 size - 1);
+		return -1;
+	}
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
 }
 
-static bool valid_name(const char *s)
+static int resolve(char *dst, size_t size, const char *root, const char *path,
+		   const char *key, int lineno, char *err, size_t errlen)
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
-			return false;
-	return true;
+	char *full = path[0] == '/' ? strdup(path) : cb_path(root, path);
+	int ret = set_value(dst, size, full, key, lineno, err, errlen);
+
+	free(full);
+	return ret;
+}
+
+/*
+ * Kernel and variant names become path components (objs/<kernel>, a
+ * dataset's <kernel>.<variant>/): cowbench's one rule for such names, and
+ * short enough for the field that holds them.  NULL when @s is fine.
+ */
+static const char *name_problem(const char *s, size_t size, char *why, size_t whylen)
+{
+	if (!cb_dataset_name_ok(s))
+		snprintf(why, whylen, "not [A-Za-z0-9._-]+ (1 to %d characters, not starting "
+			 "with '.')", CB_CELL_NAME_MAX);
+	else if (strlen(s) >= size)
+		snprintf(why, whylen, "longer than %zu characters", size - 1);
+	else
+		return NULL;
+	return why;
 }
 
 int cb_kdef_parse(const char *text, const char *name, const char *root,
@@ -71,6 +94,13 @@ int cb_kdef_parse(const char *text, const char *name, const char *root,
 		line = trim(line);
 		if (!*line || *line == '#')
 			continue;
+		for (const char *c = line; *c; c++) {
+			if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) {
+				snprintf(err, errlen, "line %d: control character 0x%02x", lineno,
+					 (unsigned char)*c);
+				goto out;
+			}
+		}
 		eq = strchr(line, '=');
 		if (!eq) {
 			snprintf(err, errlen, "line %d: want 'key = value', got '%s'", lineno, line);
@@ -80,11 +110,16 @@ int cb_kdef_parse(const char *text, const char *name, const char *root,
 		key = trim(line);
 		value = trim(eq + 1);
 		if (!strcmp(key, "description")) {
-			snprintf(k->description, sizeof(k->description), "%s", value);
+			if (set_value(k->description, sizeof(k->description), value, key, lineno,
+				      err, errlen))
+				goto out;
 		} else if (!strcmp(key, "source")) {
-			snprintf(k->source, sizeof(k->source), "%s", value);
+			if (set_value(k->source, sizeof(k->source), value, key, lineno, err, errlen))
+				goto out;
 		} else if (!strcmp(key, "series")) {
-			resolve(k->series, sizeof(k->series), root, value);
+			if (resolve(k->series, sizeof(k->series), root, value, key, lineno, err,
+				    errlen))
+				goto out;
 		} else if (!strcmp(key, "config")) {
 			for (char *s2, *f = strtok_r(value, " \t", &s2); f;
 			     f = strtok_r(NULL, " \t", &s2)) {
@@ -93,15 +128,19 @@ int cb_kdef_parse(const char *text, const char *name, const char *root,
 						 lineno, CB_KDEF_MAX_CONFIGS);
 					goto out;
 				}
-				resolve(k->configs[k->nr_configs++], sizeof(k->configs[0]), root, f);
+				if (resolve(k->configs[k->nr_configs++], sizeof(k->configs[0]), root,
+					    f, "config", lineno, err, errlen))
+					goto out;
 			}
 		} else if (!strncmp(key, "variant", 7) && isspace((unsigned char)key[7])) {
-			char *vname = trim(key + 8);
+			char *vname = trim(key + 8), why[96];
+			const char *problem = name_problem(vname, sizeof(k->variants[0].name), why,
+							   sizeof(why));
 			struct cb_variant *v;
 
-			if (!valid_name(vname) || cb_kdef_variant(k, vname)) {
+			if (problem || cb_kdef_variant(k, vname)) {
 				snprintf(err, errlen, "line %d: variant name '%s' is %s", lineno,
-					 vname, valid_name(vname) ? "defined twice" : "not [A-Za-z0-9._-]+");
+					 vname, problem ? problem : "defined twice");
 				goto out;
 			}
 			if (k->nr_variants == CB_KDEF_MAX_VARIANTS) {
@@ -111,7 +150,9 @@ int cb_kdef_parse(const char *text, const char *name, const char *root,
 			}
 			v = &k->variants[k->nr_variants++];
 			snprintf(v->name, sizeof(v->name), "%s", vname);
-			snprintf(v->cmdline, sizeof(v->cmdline), "%s", value);
+			if (set_value(v->cmdline, sizeof(v->cmdline), value, "the variant's command line",
+				      lineno, err, errlen))
+				goto out;
 		} else {
 			snprintf(err, errlen, "line %d: unknown key '%s' (known: description, "
 				 "source, series, config, variant NAME)", lineno, key);
@@ -158,8 +199,12 @@ int cb_kdef_load(const char *root, const char *name, struct cb_kdef *k, char *er
 	char why[256];
 	char *path, *text;
 
-	if (!valid_name(name)) {
-		snprintf(err, errlen, "bad kernel name '%s'", name);
+	if (name_problem(name, sizeof(k->name), why, sizeof(why))) {
+		/* It may come from a dataset (run --resume): no escapes to the terminal. */
+		char *shown = cb_printable(name);
+
+		snprintf(err, errlen, "bad kernel name '%s': %s", shown, why);
+		free(shown);
 		return -1;
 	}
 	path = cb_strdup_printf("%s/kernels/%s.kernel", root, name);
@@ -242,15 +287,21 @@ int cb_matrix_parse(const char *spec, const char *root, struct cb_cell *cells, s
 			for (size_t v = 0; v < k->nr_variants && used < sizeof(known); v++)
 				used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s",
 							 v ? ", " : "", k->variants[v].name);
+			char *shown = cb_printable(colon + 1);
+
 			snprintf(err, errlen, "unknown variant '%s' of kernel '%s' (%s defines: %s)",
-				 colon + 1, k->name, k->path, known);
+				 shown, k->name, k->path, known);
+			free(shown);
 			n = -1;
 			break;
 		}
 		n = add_cell(cells, max, n, k->name, colon + 1, err, errlen);
 	}
 	if (n == 0) {
-		snprintf(err, errlen, "empty matrix '%s'", spec);
+		char *shown = cb_printable(spec);
+
+		snprintf(err, errlen, "empty matrix '%s'", shown);
+		free(shown);
 		n = -1;
 	}
 	free(copy);

@@ -160,12 +160,39 @@ static void test_kdef_parse(void **state)
 		{ "source = x\nconfig = y\njust words\n", "line 3" },
 		{ "source = x\nconfig = y\nvariant a =\nvariant a = b\n", "defined twice" },
 		{ "source = x\nconfig = y\nvariant a/b = c\n", "not [A-Za-z0-9._-]+" },
+		/* Names become path components: the one rule, cb_dataset_name_ok(). */
+		{ "source = x\nconfig = y\nvariant .. = c\n", "not [A-Za-z0-9._-]+" },
+		{ "source = x\nconfig = y\nvariant .hidden = c\n", "not starting with '.'" },
+		/* Nothing is cut to fit its field. */
+		{ "source = x\nconfig = y\nvariant "
+		  "a23456789012345678901234567890123456789012345678 = c\n",
+		  "longer than 47 characters" },
+		{ "source = x\nconfig = y\nvariant a = c\033[2J\n", "line 3: control character 0x1b" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(cb_kdef_parse(bad[i].text, "t", "/src", &k, err, sizeof(err)), -1);
 		if (!strstr(err, bad[i].expect))
 			fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].expect);
 	}
+	/* A value, or a path resolved against the root, too long for its field. */
+	char *long_desc = cb_strdup_printf("source = x\nconfig = y\ndescription = %0300d\n", 0);
+	char *long_root = cb_strdup_printf("/%0600d", 0), *long_name;
+
+	assert_int_equal(cb_kdef_parse(long_desc, "t", "/src", &k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "line 3: description is longer than 255 characters"));
+	assert_int_equal(cb_kdef_parse(text, "t", long_root, &k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "series is longer than 511 characters"));
+	free(long_root);
+	free(long_desc);
+	/* Kernel names: the same rule, and no escape sequence in the message. */
+	assert_int_equal(cb_kdef_load("/src", "..", &k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bad kernel name '..'"));
+	assert_int_equal(cb_kdef_load("/src", "x\033[2Jy", &k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bad kernel name 'x?[2Jy'"));
+	long_name = cb_strdup_printf("k%063d", 0);	/* 64 characters */
+	assert_int_equal(cb_kdef_load("/src", long_name, &k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer than 63 characters"));
+	free(long_name);
 }
 
 static void test_matrix(void **state)
@@ -230,6 +257,28 @@ static void test_kconfig_check(void **state)
 	assert_non_null(strstr(text, "CONFIG_MODULES: wanted unset, got y"));
 	assert_non_null(strstr(text, "CONFIG_SWAP: wanted unset, got y"));
 	free(text);
+
+	/*
+	 * No value is too long to check: a request for a 300-character
+	 * string is compared whole, not skipped, and not cut to a buffer.
+	 */
+	char *val = cb_strdup_printf("\"%0300d\"", 0);
+	char *frag = cb_strdup_printf("CONFIG_CMDLINE=%s\n", val);
+	char *same = cb_strdup_printf("CONFIG_CMDLINE=%s\n", val);
+	char *longer = cb_strdup_printf("CONFIG_CMDLINE=%.301s1\"\n", val);
+
+	text = NULL;
+	out = open_memstream(&text, &len);
+	assert_int_equal(cb_kconfig_check(frag, same, "", out), 0);
+	assert_int_equal(cb_kconfig_check(frag, "# CONFIG_CMDLINE is not set\n", "", out), 1);
+	assert_int_equal(cb_kconfig_check(frag, longer, "", out), 1);
+	fclose(out);
+	assert_non_null(strstr(text, "got unset"));
+	free(text);
+	free(longer);
+	free(same);
+	free(frag);
+	free(val);
 }
 
 static void test_ldd_and_job(void **state)
@@ -241,7 +290,7 @@ static void test_ldd_and_job(void **state)
 		"\t/lib64/ld-linux-x86-64.so.2 (0x00007f3)\n";
 	char *paths[8];
 	struct cb_job job = { "micro,selftests", "quick", 1, "^fault/", 0 };
-	char *text;
+	char *text, err[256];
 
 	(void)state;
 	assert_int_equal(cb_ldd_parse(ldd, paths, 8), 3);
@@ -249,10 +298,123 @@ static void test_ldd_and_job(void **state)
 	assert_string_equal(paths[2], "/lib64/ld-linux-x86-64.so.2");
 	for (int i = 0; i < 3; i++)
 		free(paths[i]);
-	text = cb_job_text(&job);
+	/* More libraries than the table: refused, not cut (the guest would miss one). */
+	assert_int_equal(cb_ldd_parse(ldd, paths, 2), -1);
+	text = cb_job_text(&job, err, sizeof(err));
 	assert_string_equal(text, "suites=micro,selftests\nprofile=quick\nrepetitions=1\n"
 				  "filter=^fault/\n");
 	free(text);
+}
+
+/*
+ * The job file is one "key=value" line per key: a value that would break
+ * a line (--filter $'x\nrepetitions=1', a filter or suite list read from a
+ * dataset by --resume) is refused where the job is written, naming the
+ * key, and no archive is made of it.
+ */
+static void test_job_refuses_control_characters(void **state)
+{
+	static const struct {
+		struct cb_job job;
+		const char *expect;
+	} bad[] = {
+		{ { "micro", "quick", 5, "^fault/\nrepetitions=1", 0 }, "filter '^fault/?repetitions=1'" },
+		{ { "micro", "quick", 5, "x\ry", 0 }, "(0x0d)" },
+		{ { "micro\nrepetitions=1", "quick", 5, NULL, 0 }, "suites 'micro?repetitions=1'" },
+		{ { "micro", "quick\033[2J", 5, NULL, 0 }, "profile 'quick?[2J'" },
+		{ { "micro", "quick", 0, NULL, 0 }, "repetitions 0 is not a count" },
+		{ { "micro", "quick", -5, NULL, 0 }, "repetitions -5" },
+	};
+	char *bindir = strdup(COWBENCH_BIN), err[512];
+
+	(void)state;
+	*strrchr(bindir, '/') = '\0';
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *work = cb_strdup_printf("%s/badjob-%zu", tmpdir, i);
+		char *out = cb_strdup_printf("%s.cpio", work), *stage = cb_path(work, "stage");
+
+		err[0] = '\0';
+		assert_null(cb_job_text(&bad[i].job, err, sizeof(err)));
+		if (!strstr(err, bad[i].expect))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].expect);
+		assert_int_equal(cb_job_check(&bad[i].job, err, sizeof(err)), -1);
+		err[0] = '\0';
+		assert_int_equal(cb_initramfs_build(bindir, NULL, &bad[i].job, work, out, err,
+						    sizeof(err)), -1);
+		if (!strstr(err, bad[i].expect))
+			fail_msg("case %zu: initramfs: '%s' lacks '%s'", i, err, bad[i].expect);
+		assert_int_equal(access(out, F_OK), -1);
+		assert_int_equal(access(stage, F_OK), -1);
+		free(stage);
+		free(out);
+		free(work);
+	}
+	free(bindir);
+}
+
+/*
+ * The guest's side: guest_init is a static program of its own, so its
+ * parser is compiled in here (main renamed) and run on job files.  What
+ * the harness writes reads back as written; every other line is refused
+ * with what is wrong, instead of a guessed job (atoi read "5x" as 5).
+ */
+#define main guest_init_main
+#include "guest_init.c"
+#undef main
+
+static bool guest_reads(const char *text, struct job *job, char *why, size_t len)
+{
+	char *path = cb_path(tmpdir, "job");
+
+	assert_int_equal(cb_write_file_atomic(path, text, strlen(text)), 0);
+	bool ok = read_job(path, job, why, len);
+
+	free(path);
+	return ok;
+}
+
+static void test_guest_reads_job_strictly(void **state)
+{
+	static const struct {
+		const char *text, *expect;
+	} bad[] = {
+		{ "suites=micro\nprofile=quick\nrepetitions=5x\nfilter=\n", "repetitions '5x'" },
+		{ "suites=micro\nprofile=quick\nrepetitions=0\nfilter=\n", "repetitions '0'" },
+		{ "suites=micro\nprofile=quick\nrepetitions=-3\nfilter=\n", "repetitions '-3'" },
+		{ "suites=micro\nprofile=quick\nrepetitions= 5\nfilter=\n", "repetitions ' 5'" },
+		{ "suites=micro\nprofile=quick\nrepetitions=\nfilter=\n", "repetitions ''" },
+		{ "suites=micro\nprofile=quick\nrepetitions=99999999999\nfilter=\n",
+		  "not a count from 1 to 2147483647" },
+		{ "suites=micro\nprofile=quick\nrepetitions=5\n", "job has no filter line" },
+		{ "suites=micro\nprofile=quick\nrepetitions=5\nfilter=", "line 4 has no newline" },
+		{ "suites=micro\nprofile=quick\nrepetitions=5\nfilter=\nrepetitions=1\n",
+		  "line 5: repeated key 'repetitions'" },
+		{ "suites=micro\nprofile=quick\nreps=5\nfilter=\n", "line 3: unknown key 'reps'" },
+		{ "suites=micro\nprofile=quick\nrepetitions=5\nfilter\n", "line 4 is not key=value" },
+		{ "suites=micro\nprofile=quick\r\nrepetitions=5\nfilter=\n",
+		  "line 2 holds a control character (0x0d)" },
+	};
+	struct cb_job written = { "micro,probes", "quick", 7, "^fault/(anon|reuse)", 0 };
+	struct job job;
+	char why[160], err[256], *text;
+
+	(void)state;
+	text = cb_job_text(&written, err, sizeof(err));
+	assert_true(guest_reads(text, &job, why, sizeof(why)));
+	free(text);
+	assert_string_equal(job.suites, "micro,probes");
+	assert_string_equal(job.profile, "quick");
+	assert_int_equal(job.repetitions, 7);
+	assert_string_equal(job.filter, "^fault/(anon|reuse)");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		if (guest_reads(bad[i].text, &job, why, sizeof(why)))
+			fail_msg("case %zu: read as a job", i);
+		if (!strstr(why, bad[i].expect))
+			fail_msg("case %zu: '%s' lacks '%s'", i, why, bad[i].expect);
+	}
+	assert_false(read_job("/nonexistent/job", &job, why, sizeof(why)));
+	assert_non_null(strstr(why, "no /nonexistent/job"));
 }
 
 /*
@@ -452,6 +614,8 @@ int main(void)
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_kconfig_check),
 		cmocka_unit_test(test_ldd_and_job),
+		cmocka_unit_test(test_job_refuses_control_characters),
+		cmocka_unit_test(test_guest_reads_job_strictly),
 		cmocka_unit_test(test_initramfs_reproducible),
 		cmocka_unit_test(test_qemu_argv),
 		cmocka_unit_test(test_cache_keys),
