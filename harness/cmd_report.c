@@ -12,9 +12,15 @@
  *   *.svg       gnuplot plots from plots/ templates, with their data (*.dat)
  *
  * The statistics are in report_stats.c.  Everything is written into a
- * scratch directory first and moved into DIR only when every part is
- * done: an input that does not read, or a plot that fails, leaves no
- * partial report behind.
+ * scratch directory beside DIR and put in its place in one rename only
+ * when every part is done: an input that does not read, or a plot that
+ * fails, leaves no partial report behind, and a new report replaces an
+ * old one whole (no stale plots).
+ *
+ * Datasets are untrusted input (CI artifacts, mail attachments): every
+ * string from one is escaped for the sink it reaches -- report_md_text()
+ * for Markdown, control characters replaced in plain text -- a cell name
+ * becomes a path only through cb_dataset_cell_dir(), and no shell runs.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,7 +46,6 @@
 #include "util.h"
 
 #define EMAIL_WIDTH 72
-#define MAX_PLOTS 24
 
 #ifndef COWBENCH_SOURCE_DIR
 #define COWBENCH_SOURCE_DIR "."
@@ -50,7 +57,9 @@ static void usage(FILE *out)
 		"usage: cowbench report DATASET... [--baseline CELL] [--floors FILE] [--out DIR]\n\n"
 		"Write report.md, index.html, email.txt and plots comparing every cell of the\n"
 		"datasets with a baseline cell (default: the first; CELL is kernel.variant or a\n"
-		"variant name).  --out DIR defaults to reports/<name of the first dataset>.\n\n"
+		"variant name).  --out DIR defaults to reports/<name of the first dataset>; a\n"
+		"report replaces an older report there whole, and refuses any other directory\n"
+		"and one that is, holds or is inside an input.\n\n"
 		"In icount mode a change is marked beyond 0.5%% and beyond twice the gap\n"
 		"between either side's two lowest repetitions.  --floors FILE, a baseline\n"
 		"from 'cowbench check --write-baseline' of perturbation boots with the same\n"
@@ -93,6 +102,12 @@ const char *report_noise_warning(const struct report *r)
 
 static int load(struct report *r, char **datasets, int nr, char *err, size_t errlen)
 {
+	/* every dataset has a cell at least */
+	if (nr > CB_REPORT_MAX_CELLS) {
+		snprintf(err, errlen, "%d datasets: a report compares at most %d cells", nr,
+			 CB_REPORT_MAX_CELLS);
+		return -1;
+	}
 	for (int d = 0; d < nr; d++) {
 		json_t *meta = cb_dataset_read_meta(datasets[d], err, errlen), *s;
 		const char *mode;
@@ -116,16 +131,29 @@ static int load(struct report *r, char **datasets, int nr, char *err, size_t err
 		}
 		json_array_foreach(json_object_get(meta, "suites"), i, s) {
 			struct report_cell *c = &r->cell[r->n];
-			const char *name = json_string_value(json_object_get(s, "variant")) ?: "?";
-			char *dir = cb_path(datasets[d], name), *path = cb_path(dir, "micro.json");
-			int ret = 0;
+			const char *name = json_string_value(json_object_get(s, "variant"));
+			const char *status = json_string_value(json_object_get(s, "status")) ?: "?";
+			char *dir, *path;
+			struct stat st;
+			int ret;
 
 			if (r->n == CB_REPORT_MAX_CELLS) {
-				snprintf(err, errlen, "more than %d cells", CB_REPORT_MAX_CELLS);
-				ret = -1;
-			} else if (access(path, R_OK)) {
+				snprintf(err, errlen, "%s: more cells than the %d a report compares",
+					 datasets[d], CB_REPORT_MAX_CELLS);
+				return -1;
+			}
+			dir = cb_dataset_cell_dir(datasets[d], name, err, errlen);
+			if (!dir) {
+				/* a cell that did not run has no directory: say how it ended */
+				if (cb_dataset_name_ok(name))
+					snprintf(err + strlen(err), errlen - strlen(err),
+						 " (cell %s, status %s)", name, status);
+				return -1;
+			}
+			path = cb_path(dir, "micro.json");
+			if (lstat(path, &st) && errno == ENOENT) {
 				snprintf(err, errlen, "%s: missing (cell %s, status %s)", path, name,
-					 json_string_value(json_object_get(s, "status")) ?: "?");
+					 status);
 				ret = -1;
 			} else {
 				ret = cb_results_load(path, &c->res, err, errlen);
@@ -184,10 +212,11 @@ static int load_floors(struct report *r, const char *file, char *err, size_t err
 	for (size_t i = 0; i < r->floors.n; i++)
 		if (r->floors.e[i].boots > r->floors_boots)
 			r->floors_boots = r->floors.e[i].boots;
-	snprintf(r->method, sizeof(r->method),
-		 "%s, beyond twice the gap between either side's two lowest repetitions and "
-		 "beyond twice the benchmark's noise floor, measured over %zu perturbation "
-		 "boots (%s).", CB_REPORT_ICOUNT_METHOD, r->floors_boots, file);
+	/* malloc'd: it names the file, whatever the length of its path */
+	r->method = cb_strdup_printf("%s, beyond twice the gap between either side's two lowest "
+				     "repetitions and beyond twice the benchmark's noise floor, "
+				     "measured over %zu perturbation boots (%s).",
+				     CB_REPORT_ICOUNT_METHOD, r->floors_boots, file);
 	return 0;
 }
 
@@ -211,39 +240,109 @@ static int pick_baseline(struct report *r, const char *want, char *err, size_t e
 }
 
 
-static void comparison_md(const struct report *r, size_t c, FILE *out)
+void report_md_text(FILE *out, const char *s)
 {
-	const struct report_cell *b = &r->cell[r->base], *n = &r->cell[c];
-
-	fprintf(out, "\n## %s against %s\n\n", n->name, b->name);
-	fprintf(out, "| benchmark | %s | %s | change | 95%% interval | CV %s | CV %s | | "
-		"events per item (%s → %s) |\n", b->name, n->name, b->name, n->name, b->name,
-		n->name);
-	fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---|---|\n");
-	for (size_t i = 0; i < b->res.n; i++) {
-		struct report_row row;
-		char events[512];
-
-		if (!report_compare(r, c, i, &row))
-			continue;
-		report_events_text(&row, events, sizeof(events));
-		fprintf(out, "| %s | %.1f | %.1f | %+.2f%% | %+.2f%% .. %+.2f%% | %.2f%% | %.2f%% "
-			"| %s | %s |\n", row.name, row.base_value, row.now_value, row.change,
-			row.ci_lo, row.ci_hi, row.cv_base, row.cv_now,
-			row.significant ? "**\\***" : "", events);
+	for (; s && *s; s++) {
+		if (strchr("|\\`*_[]~$", *s))
+			fprintf(out, "\\%c", *s);
+		else if (*s == '<')
+			fputs("&lt;", out);
+		else if (*s == '>')
+			fputs("&gt;", out);
+		else if (*s == '&')
+			fputs("&amp;", out);
+		else
+			fputc(report_shown(*s), out);
 	}
 }
 
-size_t report_provenance(const struct report *r, char **keys, char **vals, size_t max)
+/* report_md_text() of @s, malloc'd: for the strings a format uses several times. */
+static char *md(const char *s)
 {
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		abort();
+	report_md_text(f, s);
+	fclose(f);
+	return text;
+}
+
+/*
+ * @s as a Markdown code span in a table cell (a command line reads best
+ * verbatim): fenced by one backtick more than its longest run of them, so
+ * nothing in it can close the span, and padded with a space on each side
+ * when it starts or ends with a backtick or a space (CommonMark takes one
+ * off each side).  Inside a span only '|' needs escaping -- GFM splits a
+ * row into cells before it looks for code -- and a control character (a
+ * newline would end the row) becomes '?'.
+ */
+static void md_code(FILE *out, const char *s)
+{
+	size_t run = 0, fence = 1, len = strlen(s);
+	bool pad = len && (strchr("` ", s[0]) || strchr("` ", s[len - 1]));
+
+	for (const char *p = s; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		fence = run + 1 > fence ? run + 1 : fence;
+	}
+	for (size_t i = 0; len && i < fence; i++)
+		fputc('`', out);
+	fputs(pad ? " " : "", out);
+	for (; *s; s++) {
+		if (*s == '|')
+			fputs("\\|", out);
+		else
+			fputc(report_shown(*s), out);
+	}
+	fputs(pad ? " " : "", out);
+	for (size_t i = 0; len && i < fence; i++)
+		fputc('`', out);
+}
+
+static void comparison_md(const struct report *r, size_t c, FILE *out)
+{
+	char *b = md(r->cell[r->base].name), *n = md(r->cell[c].name);
+
+	fprintf(out, "\n## %s against %s\n\n", n, b);
+	fprintf(out, "| benchmark | %s | %s | change | 95%% interval | CV %s | CV %s | | "
+		"events per item (%s → %s) |\n", b, n, b, n, b, n);
+	fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---|---|\n");
+	for (size_t i = 0; i < r->cell[r->base].res.n; i++) {
+		struct report_row row;
+		char events[512], *name;
+
+		if (!report_compare(r, c, i, &row))
+			continue;
+		/* the events' names are cowbench's own, the numbers printed here */
+		report_events_text(&row, events, sizeof(events));
+		name = md(row.name);
+		fprintf(out, "| %s | %.1f | %.1f | %+.2f%% | %+.2f%% .. %+.2f%% | %.2f%% | %.2f%% "
+			"| %s | %s |\n", name, row.base_value, row.now_value, row.change,
+			row.ci_lo, row.ci_hi, row.cv_base, row.cv_now,
+			row.significant ? "**\\***" : "", events);
+		free(name);
+	}
+	free(b);
+	free(n);
+}
+
+size_t report_provenance(const struct report *r, struct report_kv **kv)
+{
+	struct report_kv *list = NULL;
 	size_t n = 0;
 
+	/* as many lines as the datasets have kernels and cells: nothing cut off */
 #define ADD(k, ...)							\
 	do {								\
-		if (n < max) {						\
-			keys[n] = strdup(k);				\
-			vals[n++] = cb_strdup_printf(__VA_ARGS__);	\
-		}							\
+		list = realloc(list, (n + 1) * sizeof(*list));		\
+		if (!list)						\
+			abort();					\
+		list[n].key = strdup(k);				\
+		list[n].val = cb_strdup_printf(__VA_ARGS__);		\
+		list[n++].code = false;					\
 	} while (0)
 	for (size_t d = 0; d < r->nr_metas; d++) {
 		json_t *m = r->metas[d], *k, *host = json_object_get(m, "host");
@@ -281,50 +380,75 @@ size_t report_provenance(const struct report *r, char **keys, char **vals, size_
 
 		ADD(label, "%s", json_string_value(json_object_get(r->cell[c].meta, "cmdline")) ?:
 		    "-");
+		list[n - 1].code = true;
 		free(label);
 	}
 	if (r->floors.n)
 		ADD("noise floors", "%s (%s mode, %zu boots, cowbench %s)", r->floors_file,
 		    r->floors.id.mode, r->floors_boots, r->floors.id.commit);
 #undef ADD
+	*kv = list;
 	return n;
+}
+
+void report_provenance_free(struct report_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].val);
+	}
+	free(kv);
 }
 
 static void provenance_md(const struct report *r, FILE *out)
 {
-	char *keys[64], *vals[64];
-	size_t n = report_provenance(r, keys, vals, 64);
+	struct report_kv *kv;
+	size_t n = report_provenance(r, &kv);
 
 	fprintf(out, "\n## Provenance\n\n| | |\n|---|---|\n");
 	for (size_t i = 0; i < n; i++) {
-		bool code = strstr(keys[i], "command line") != NULL;
-
-		fprintf(out, "| %s | %s%s%s |\n", keys[i], code ? "`" : "", vals[i], code ? "`" : "");
-		free(keys[i]);
-		free(vals[i]);
+		fputs("| ", out);
+		report_md_text(out, kv[i].key);
+		fputs(" | ", out);
+		if (kv[i].code)
+			md_code(out, kv[i].val);
+		else
+			report_md_text(out, kv[i].val);
+		fputs(" |\n", out);
 	}
+	report_provenance_free(kv, n);
 }
 
-static void report_md(const struct report *r, char *const *svgs, char *const *titles,
-		      FILE *f)
+static int report_md(const struct report *r, const struct report_plot *plots, size_t nr_plots,
+		     FILE *f, char *err, size_t errlen)
 {
 	const char *warning = report_noise_warning(r);
 
-	fprintf(f, "# cowbench report\n\nBaseline: **%s**. Mode: **%s** — %s "
-		"Intervals: 95%% bootstrap of the change of the %s.\n",
-		r->cell[r->base].name, r->mode, report_method(r), report_statistic(r));
+	fputs("# cowbench report\n\nBaseline: **", f);
+	report_md_text(f, r->cell[r->base].name);
+	fputs("**. Mode: **", f);
+	report_md_text(f, r->mode);
+	fputs("** — ", f);
+	/* with --floors it names the file: the user's path */
+	report_md_text(f, report_method(r));
+	fprintf(f, " Intervals: 95%% bootstrap of the change of the %s.\n", report_statistic(r));
 	if (warning)
 		fprintf(f, "\n%s\n", warning);
-	if (svgs[0])
+	if (nr_plots)
 		fprintf(f, "\n## Plots\n\n");
-	for (size_t i = 0; svgs[i]; i++)
-		fprintf(f, "![%s](%s)\n\n", titles[i], svgs[i]);
+	for (size_t i = 0; i < nr_plots; i++) {
+		fputs("![", f);
+		report_md_text(f, plots[i].title);
+		fprintf(f, "](%s)\n\n", plots[i].svg);
+	}
 	for (size_t c = 0; c < r->n; c++)
 		if (c != r->base)
 			comparison_md(r, c, f);
 	for (size_t d = 0; d < r->nr_metas; d++)
-		cb_matrix_print(r->metas[d], r->datasets[d], f, true);
+		if (cb_matrix_write(r->metas[d], r->datasets[d], f, true, err, errlen))
+			return -1;
 	provenance_md(r, f);
+	return 0;
 }
 
 /* Word-wrapped to EMAIL_WIDTH. */
@@ -352,11 +476,13 @@ static void email(const struct report *r, FILE *out)
 	const struct report_cell *b = &r->cell[r->base];
 	const char *unit = report_icount(r) ? "guest instructions per item" : "ns per item";
 	const char *warning = report_noise_warning(r);
+	/* plain text for a mail or a terminal: no control character from a dataset */
+	char *mode = cb_printable(r->mode);
 
 	fprintf(out, "cowbench: %zu cell%s against %.*s\n", r->n - 1, r->n == 2 ? "" : "s",
 		EMAIL_WIDTH - 30, b->name);
-	fprintf(out, "%s mode: %s, %s of the repetitions\n", r->mode, unit,
-		report_statistic(r));
+	fprintf(out, "%s mode: %s, %s of the repetitions\n", mode, unit, report_statistic(r));
+	free(mode);
 	if (warning) {
 		fputc('\n', out);
 		wrapped(warning, out);
@@ -373,12 +499,15 @@ static void email(const struct report *r, FILE *out)
 			"---------");
 		for (size_t i = 0; i < b->res.n; i++) {
 			struct report_row row;
+			char *name;
 
 			if (!report_compare(r, c, i, &row) || !row.significant)
 				continue;
+			name = cb_printable(row.name);
 			/* 12+1+9+1+12+2 = 37 columns before the name */
 			fprintf(out, "%12.1f %+8.1f%% %12.1f  %.*s\n", row.base_value, row.change,
-				row.now_value, EMAIL_WIDTH - 37, row.name);
+				row.now_value, EMAIL_WIDTH - 37, name);
+			free(name);
 			shown++;
 		}
 		if (!shown)
@@ -409,57 +538,195 @@ static int finish(FILE *f, const char *dir, const char *name, char *err, size_t 
 	return 0;
 }
 
-/* Every file of @scratch into @dir (rename: same file system), then @scratch away. */
-static int publish(const char *scratch, const char *dir, char *err, size_t errlen)
+/* nftw(3): each entry, a directory after what it holds (FTW_DEPTH) */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	DIR *d = opendir(scratch);
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/*
+ * Remove the tree at @path without a shell, never following a symbolic
+ * link (FTW_PHYS: the link goes, not what it points to) nor leaving the
+ * file system (FTW_MOUNT).
+ */
+static void remove_tree(const char *path)
+{
+	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT))
+		fprintf(stderr, "cowbench report: could not remove %s: %s\n", path,
+			strerror(errno));
+}
+
+/*
+ * What a report may replace: 0 when @dir does not exist, 1 when it is a
+ * report (it holds CB_REPORT_MARKER) or an empty directory, -1 for anything
+ * else -- a file, a symbolic link, a directory of something else.
+ */
+static int report_dir_state(const char *dir)
+{
+	struct stat st;
 	struct dirent *e;
-	int ret = 0;
+	DIR *d;
+	int ret = 1;
 
-	if (!d) {
-		snprintf(err, errlen, "%s: %s", scratch, strerror(errno));
+	if (lstat(dir, &st))
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode) || !(d = opendir(dir)))
 		return -1;
-	}
-	while (!ret && (e = readdir(d))) {
-		char *from, *to;
-
-		if (e->d_name[0] == '.')
-			continue;
-		from = cb_path(scratch, e->d_name);
-		to = cb_path(dir, e->d_name);
-		if (rename(from, to)) {
-			snprintf(err, errlen, "%s: %s", to, strerror(errno));
-			ret = -1;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, CB_REPORT_MARKER)) {
+			ret = !fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+			      S_ISREG(st.st_mode) ? 1 : -1;
+			break;
 		}
-		free(from);
-		free(to);
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			ret = -1;
 	}
 	closedir(d);
 	return ret;
 }
 
-static void remove_scratch(const char *scratch)
+/*
+ * The longest part of @path that exists: @path itself or an ancestor, which
+ * decides where a path that does not exist yet lands.  NULL when the part
+ * that does not exist holds "." or ".." -- only creating it would tell.
+ */
+static char *existing_part(const char *path)
 {
-	char *q = cb_shell_quote(scratch), *cmd = cb_strdup_printf("rm -rf %s", q);
+	char *part = strdup(path);
+	struct stat st;
 
-	if (system(cmd))
-		fprintf(stderr, "cowbench report: could not remove %s\n", scratch);
-	free(cmd);
-	free(q);
+	while (part && stat(part, &st)) {
+		char *slash = strrchr(part, '/');
+		const char *last = slash ? slash + 1 : part;
+
+		if (errno != ENOENT || !strcmp(last, ".") || !strcmp(last, "..")) {
+			free(part);
+			return NULL;
+		}
+		if (!slash) {
+			free(part);
+			return strdup(".");
+		}
+		if (slash == part)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	return part;
+}
+
+/*
+ * Whether a report may go to @dir: refused (-1, saying why) where it would
+ * replace or write into an input -- @dir is, holds or is inside a dataset,
+ * or holds the --floors file -- or replace what is not a report.  Else
+ * report_dir_state(): 0, @dir does not exist; 1, an old report is there.
+ */
+static int report_target(const struct report *r, const char *dir, char *err, size_t errlen)
+{
+	char *landing = existing_part(dir);
+	int state;
+
+	if (!landing) {
+		snprintf(err, errlen, "--out %s: a path whose part that does not exist yet holds "
+			 "'.' or '..', or that cannot be looked up: give a plain one", dir);
+		return -1;
+	}
+	for (size_t d = 0; d < r->nr_metas; d++) {
+		if (cb_path_within(landing, r->datasets[d]) ||
+		    cb_path_within(r->datasets[d], dir)) {
+			snprintf(err, errlen, "%s: it is, holds or is inside the dataset %s, an "
+				 "input of the report: refused, give --out another directory",
+				 dir, r->datasets[d]);
+			free(landing);
+			return -1;
+		}
+	}
+	free(landing);
+	if (r->floors_file && cb_path_within(r->floors_file, dir)) {
+		snprintf(err, errlen, "%s: it holds the --floors file %s: refused, give --out "
+			 "another directory", dir, r->floors_file);
+		return -1;
+	}
+	state = report_dir_state(dir);
+	if (state < 0)
+		snprintf(err, errlen, "%s exists and is not a cowbench report (no %s in it): "
+			 "refusing to replace it", dir, CB_REPORT_MARKER);
+	return state;
+}
+
+/*
+ * @scratch, complete, becomes @dir in one step: rename(2) where there is
+ * nothing, else an exchange with the old report (renameat2 RENAME_EXCHANGE:
+ * a reader sees the old report or the new one, never a mix), which is then
+ * removed.  -1 with the reason; 1 when @scratch holds what was at @dir and
+ * must be left alone.
+ */
+static int put_in_place(const char *scratch, const char *dir, int state, char *err,
+			size_t errlen)
+{
+	if (!state && !rename(scratch, dir))
+		return 0;
+	if (state && !renameat2(AT_FDCWD, scratch, AT_FDCWD, dir, RENAME_EXCHANGE)) {
+		/* checked again: it may have changed since report_target() looked */
+		if (report_dir_state(scratch) == 1) {
+			remove_tree(scratch);
+			return 0;
+		}
+		snprintf(err, errlen, "%s exists and is not a cowbench report (no %s in it): "
+			 "refusing to replace it", dir, CB_REPORT_MARKER);
+		if (!renameat2(AT_FDCWD, scratch, AT_FDCWD, dir, RENAME_EXCHANGE))
+			return -1;
+		snprintf(err, errlen, "%s: was replaced by a report while it changed, and "
+			 "could not be put back: what was there is now %s", dir, scratch);
+		return 1;
+	}
+	snprintf(err, errlen, "%s: cannot put the report in place: %s", dir, strerror(errno));
+	return -1;
+}
+
+/* The new report's directory, beside @dir: rename(2) needs one file system. */
+static char *make_scratch(const char *dir, char *err, size_t errlen)
+{
+	char *parent = strdup(dir), *slash, *scratch;
+	mode_t mask = umask(0);
+
+	umask(mask);
+	for (size_t len = strlen(parent); len > 1 && parent[len - 1] == '/'; len--)
+		parent[len - 1] = '\0';
+	slash = strrchr(parent, '/');
+	if (slash)
+		slash[slash == parent] = '\0';	/* "/x" is in "/" */
+	scratch = cb_path(slash ? parent : ".", ".cowbench-report-XXXXXX");
+	/* the parent too, as DIR was made before: --out a/new/dir works */
+	if (cb_mkdir_p(slash ? parent : ".") || !mkdtemp(scratch)) {
+		snprintf(err, errlen, "%s: cannot create: %s", scratch, strerror(errno));
+		free(scratch);
+		scratch = NULL;
+	} else if (chmod(scratch, 0777 & ~mask)) {
+		/* mkdtemp's 0700 would make the report private: mkdir's mode, as before */
+		snprintf(err, errlen, "%s: %s", scratch, strerror(errno));
+		rmdir(scratch);
+		free(scratch);
+		scratch = NULL;
+	}
+	free(parent);
+	return scratch;
 }
 
 static int write_report(const struct report *r, const char *dir, char *err, size_t errlen)
 {
-	char *scratch = cb_strdup_printf("%s/.partial-%d", dir, (int)getpid());
-	char *svgs[MAX_PLOTS] = { NULL }, *titles[MAX_PLOTS] = { NULL };
+	int state = report_target(r, dir, err, errlen), placed = -1, nr_plots = 0;
+	char *scratch = state < 0 ? NULL : make_scratch(dir, err, errlen);
+	struct report_plot *plots = NULL;
 	FILE *f;
-	int ret = -1;
 
-	if (cb_mkdir_p(scratch)) {
-		snprintf(err, errlen, "%s: cannot create: %s", scratch, strerror(errno));
-		goto out;
-	}
-	if (report_plots(r, scratch, svgs, titles, MAX_PLOTS, err, errlen))
+	if (!scratch)
+		return -1;
+	nr_plots = report_plots(r, scratch, &plots, err, errlen);
+	if (nr_plots < 0)
 		goto out;
 	{
 		/* gnuplot's warnings, kept only when there are some */
@@ -473,7 +740,10 @@ static int write_report(const struct report *r, const char *dir, char *err, size
 	f = create(scratch, "report.md", err, errlen);
 	if (!f)
 		goto out;
-	report_md(r, svgs, titles, f);
+	if (report_md(r, plots, (size_t)nr_plots, f, err, errlen)) {
+		fclose(f);
+		goto out;
+	}
 	if (finish(f, dir, "report.md", err, errlen))
 		goto out;
 	f = create(scratch, "email.txt", err, errlen);
@@ -485,21 +755,35 @@ static int write_report(const struct report *r, const char *dir, char *err, size
 	f = create(scratch, "index.html", err, errlen);
 	if (!f)
 		goto out;
-	if (report_html(r, scratch, svgs, titles, f, err, errlen)) {
+	if (report_html(r, scratch, plots, (size_t)nr_plots, f, err, errlen)) {
 		fclose(f);
 		goto out;
 	}
 	if (finish(f, dir, "index.html", err, errlen))
 		goto out;
-	ret = publish(scratch, dir, err, errlen);
+	f = create(scratch, CB_REPORT_MARKER, err, errlen);
+	if (!f)
+		goto out;
+	fputs("Written by cowbench report: the next report written here replaces this "
+	      "directory whole.\n", f);
+	if (finish(f, dir, CB_REPORT_MARKER, err, errlen))
+		goto out;
+	placed = put_in_place(scratch, dir, state, err, errlen);
 out:
-	remove_scratch(scratch);
-	for (size_t i = 0; svgs[i]; i++) {
-		free(svgs[i]);
-		free(titles[i]);
-	}
+	if (placed < 0)
+		remove_tree(scratch);
+	report_plots_free(plots, nr_plots > 0 ? (size_t)nr_plots : 0);
 	free(scratch);
-	return ret;
+	return placed ? -1 : 0;
+}
+
+/* The refusal on stderr: @err may quote a dataset, so no control characters. */
+static void refused(const char *err)
+{
+	char *shown = cb_printable(err);
+
+	cb_usage_error("report", "%s", shown);
+	free(shown);
 }
 
 int cmd_report(int argc, char **argv)
@@ -546,7 +830,7 @@ int cmd_report(int argc, char **argv)
 		r->datasets = argv + optind;
 	if (!r || load(r, argv + optind, argc - optind, err, sizeof(err)) ||
 	    pick_baseline(r, baseline, err, sizeof(err))) {
-		cb_usage_error("report", "%s", r ? err : "out of memory");
+		refused(r ? err : "out of memory");
 		goto out;
 	}
 	if (r->n < 2) {
@@ -555,35 +839,47 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	if (floors && load_floors(r, floors, err, sizeof(err))) {
-		cb_usage_error("report", "%s", err);
+		refused(err);
 		goto out;
 	}
 	if (out) {
 		dir = strdup(out);
 	} else {
-		char base[256], *slash;
+		char *base = strdup(argv[optind]), *slash, *shown = cb_printable(argv[optind]);
 		size_t len;
 
 		/* reports/<name of the first dataset>, trailing slashes ignored */
-		snprintf(base, sizeof(base), "%s", argv[optind]);
 		for (len = strlen(base); len > 1 && base[len - 1] == '/'; len--)
 			base[len - 1] = '\0';
 		slash = strrchr(base, '/');
 		if (slash && slash[1])
 			memmove(base, slash + 1, strlen(slash + 1) + 1);
 		/* reports/reference and reports/README.md are checked in */
-		if (!strcmp(base, "reference") || !strcmp(base, "README.md")) {
+		if (!strcmp(base, "reference") || !strcmp(base, "README.md"))
 			cb_usage_error("report", "%s: its name would overwrite the checked-in "
-				       "reports/%s: give --out DIR", argv[optind], base);
+				       "reports/%s: give --out DIR", shown, base);
+		/* "..", "/", ".": the name must keep the report inside reports/ */
+		else if (!cb_dataset_name_ok(base))
+			cb_usage_error("report", "%s: its name is not 1-%d of [A-Za-z0-9._-] (not "
+				       "starting with '.'), so not a directory of reports/: give "
+				       "--out DIR", shown, CB_CELL_NAME_MAX);
+		else
+			dir = cb_strdup_printf("%s/reports/%s", COWBENCH_SOURCE_DIR, base);
+		free(shown);
+		free(base);
+		if (!dir)
 			goto out;
-		}
-		dir = cb_strdup_printf("%s/reports/%s", COWBENCH_SOURCE_DIR, base);
 	}
 	if (write_report(r, dir, err, sizeof(err))) {
-		cb_usage_error("report", "%s", err);
+		refused(err);
 		goto out;
 	}
-	printf("report: %s/report.md\nhtml:   %s/index.html\n\n", dir, dir);
+	{
+		char *shown = cb_printable(dir);
+
+		printf("report: %s/report.md\nhtml:   %s/index.html\n\n", shown, shown);
+		free(shown);
+	}
 	{
 		char *mail = cb_path(dir, "email.txt"), *text = cb_read_file(mail, NULL);
 
@@ -597,8 +893,10 @@ out:
 		cb_results_free(&r->cell[i].res);
 	for (size_t i = 0; r && i < r->nr_metas; i++)
 		json_decref(r->metas[i]);
-	if (r)
+	if (r) {
 		cb_baseline_free(&r->floors);
+		free(r->method);
+	}
 	free(r);
 	free(dir);
 	return ret;

@@ -5,27 +5,40 @@
  * items where any cell copied, then correctness -- each probe, the kernel's
  * selftests, BUG/WARNING counts -- so a policy's speed is never read apart
  * from what it broke.  Plain text, also written to matrix.txt in the
- * dataset; the report command (issue 5) will do better.
+ * dataset, or Markdown for report.md.
+ *
+ * Everything it shows from a dataset -- cell names, probe names from
+ * probes.tap, statuses -- may hold any byte: Markdown gets report_md_text(),
+ * plain text (a terminal) its control characters replaced.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
+#include "dataset.h"
 #include "matrix.h"
+#include "report.h"
 #include "results.h"
 #include "util.h"
 
 #define LABEL_W 44
+/*
+ * The most probes a probes.tap plan may announce (cowbench has a dozen):
+ * a row each, so a hostile "1..2000000000" is refused, not looped over.
+ */
+#define MAX_PROBES 1000
 
 struct matrix_cell {
 	const char *name;	/* "default.refcount" */
 	json_t *meta;		/* its entry in meta.json "suites" */
 	struct cb_results res;	/* empty if micro did not run or finish */
 	char *probes;		/* probes.tap text, or NULL */
+	long nr_probes;		/* its plan: 1..nr_probes */
 	int width;
 };
 
@@ -36,12 +49,30 @@ struct matrix {
 	bool markdown;		/* Markdown table rows instead of aligned text */
 };
 
+/* One cell of the table, @width wide in plain text (negative: left-aligned, cut). */
+static void print_text(const struct matrix *m, int width, const char *text)
+{
+	char *shown;
+
+	if (m->markdown) {
+		fputc(' ', m->out);
+		report_md_text(m->out, text);
+		fputs(" |", m->out);
+		return;
+	}
+	shown = cb_printable(text);
+	if (width < 0)
+		fprintf(m->out, "%-*.*s", -width, -width, shown);
+	else
+		fprintf(m->out, " %*s", width, shown);
+	free(shown);
+}
+
 static void print_label(const struct matrix *m, const char *label)
 {
 	if (m->markdown)
-		fprintf(m->out, "| %s |", label);
-	else
-		fprintf(m->out, "%-*.*s", LABEL_W, LABEL_W, label);
+		fputc('|', m->out);
+	print_text(m, -LABEL_W, label);
 }
 
 static void end_row(const struct matrix *m)
@@ -51,10 +82,7 @@ static void end_row(const struct matrix *m)
 
 static void print_value(const struct matrix *m, size_t c, const char *text)
 {
-	if (m->markdown)
-		fprintf(m->out, " %s |", text);
-	else
-		fprintf(m->out, " %*s", m->cell[c].width, text);
+	print_text(m, m->cell[c].width, text);
 }
 
 static void print_header(const struct matrix *m, const char *title)
@@ -106,7 +134,8 @@ static void time_row(const struct matrix *m, const char *name, void *arg)
 			snprintf(text, sizeof(text), "%.1f", st.median);
 		} else if (r) {
 			snprintf(text, sizeof(text), "%s",
-				 r->kind == CB_RES_SKIPPED ? "skipped" : "FAILED");
+				 r->kind == CB_RES_SKIPPED ? "skipped" :
+				 r->kind == CB_RES_INTERRUPTED ? "not run" : "FAILED");
 		}
 		print_value(m, c, text);
 	}
@@ -201,16 +230,12 @@ static void probe_name(const char *tap, int nr, char *buf, size_t len)
 static void correctness(const struct matrix *m)
 {
 	static const char *const taps[] = { "selftest.cow", "selftest.gup_longterm" };
-	int nr_probes = 0;
+	long nr_probes = 0;
 
 	print_header(m, "correctness");
-	for (size_t c = 0; c < m->n; c++) {
-		const char *plan = m->cell[c].probes ? strstr(m->cell[c].probes, "\n1..") : NULL;
-		int n;
-
-		if (plan && sscanf(plan, "\n1..%d", &n) == 1 && n > nr_probes)
-			nr_probes = n;
-	}
+	for (size_t c = 0; c < m->n; c++)
+		if (m->cell[c].nr_probes > nr_probes)
+			nr_probes = m->cell[c].nr_probes;
 	for (int p = 1; p <= nr_probes; p++) {
 		char label[LABEL_W + 1] = "";
 
@@ -257,35 +282,89 @@ static void correctness(const struct matrix *m)
 	end_row(m);
 }
 
-void cb_matrix_print(json_t *meta, const char *run_dir, FILE *out, bool markdown)
+/*
+ * A cell's files, read as untrusted input: its directory only through
+ * cb_dataset_cell_dir(), probes.tap through cb_read_input() (a plan of at
+ * most MAX_PROBES).  A directory or file that is not there is a cell that
+ * did not get that far; so is a micro.json that does not load (an
+ * interrupted run's: the report loads each one itself first and refuses a
+ * bad one).
+ */
+static int load_cell(struct matrix_cell *c, const char *run_dir, char *err, size_t errlen)
+{
+	char *dir = cb_dataset_cell_dir(run_dir, c->name, err, errlen), *path, why[512];
+	const char *plan;
+	struct stat st;
+
+	if (!dir) {
+		bool missing;
+
+		path = cb_dataset_name_ok(c->name) ? cb_path(run_dir, c->name) : NULL;
+		missing = path && lstat(path, &st) && errno == ENOENT;
+		free(path);
+		return missing ? 0 : -1;
+	}
+	path = cb_path(dir, "micro.json");
+	if (cb_results_load(path, &c->res, why, sizeof(why)))
+		memset(&c->res, 0, sizeof(c->res));
+	free(path);
+	path = cb_path(dir, "probes.tap");
+	free(dir);
+	if (lstat(path, &st) && errno == ENOENT) {
+		free(path);
+		return 0;
+	}
+	c->probes = cb_read_input(path, CB_INPUT_MAX_BYTES, NULL, err, errlen);
+	plan = c->probes ? strstr(c->probes, "\n1..") : NULL;
+	if (plan) {
+		errno = 0;
+		c->nr_probes = strtol(plan + 4, NULL, 10);
+		if (errno || c->nr_probes > MAX_PROBES) {
+			snprintf(err, errlen, "%s: a plan of more than %d probes: refused", path,
+				 MAX_PROBES);
+			free(path);
+			return -1;
+		}
+	}
+	free(path);
+	return c->probes ? 0 : -1;
+}
+
+int cb_matrix_write(json_t *meta, const char *run_dir, FILE *out, bool markdown, char *err,
+		    size_t errlen)
 {
 	json_t *suites = json_object_get(meta, "suites"), *s;
 	const char *mode = json_string_value(json_object_get(meta, "mode")) ?: "?";
 	struct matrix m = { calloc(json_array_size(suites) + 1, sizeof(*m.cell)), 0, out,
 			    markdown };
 	size_t i;
+	int ret = 0;
 
-	if (!m.cell)
-		return;
+	if (!m.cell) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	json_array_foreach(suites, i, s) {
 		struct matrix_cell *c = &m.cell[m.n++];
-		char *dir, *path, err[512];
 
-		c->name = json_string_value(json_object_get(s, "variant")) ?: "?";
+		c->name = json_string_value(json_object_get(s, "variant"));
 		c->meta = s;
-		c->width = (int)strlen(c->name) < 12 ? 12 : (int)strlen(c->name);
-		dir = cb_path(run_dir, c->name);
-		path = cb_path(dir, "micro.json");
-		if (access(path, R_OK) || cb_results_load(path, &c->res, err, sizeof(err)))
-			memset(&c->res, 0, sizeof(c->res));
-		free(path);
-		path = cb_path(dir, "probes.tap");
-		c->probes = cb_read_file(path, NULL);
-		free(path);
-		free(dir);
+		c->width = c->name && strlen(c->name) > 12 ? (int)strlen(c->name) : 12;
+		if (load_cell(c, run_dir, err, errlen)) {
+			ret = -1;
+			goto out;
+		}
 	}
-	fprintf(out, markdown ? "\n## Side by side (%s mode)\n" : "\n== side by side (%s mode)\n",
-		mode);
+	if (markdown) {
+		fputs("\n## Side by side (", out);
+		report_md_text(out, mode);
+	} else {
+		char *shown = cb_printable(mode);
+
+		fprintf(out, "\n== side by side (%s", shown);
+		free(shown);
+	}
+	fputs(" mode)\n", out);
 	print_header(&m, !strcmp(mode, "icount") ? "median, guest instructions per item"
 						 : "median, ns per item");
 	for_each_benchmark(&m, time_row, NULL);
@@ -299,9 +378,23 @@ void cb_matrix_print(json_t *meta, const char *run_dir, FILE *out, bool markdown
 		for_each_benchmark(&m, specref_row, NULL);
 	}
 	correctness(&m);
+out:
 	for (i = 0; i < m.n; i++) {
 		cb_results_free(&m.cell[i].res);
 		free(m.cell[i].probes);
 	}
 	free(m.cell);
+	return ret;
+}
+
+void cb_matrix_print(json_t *meta, const char *run_dir, FILE *out, bool markdown)
+{
+	char err[1024];
+
+	if (cb_matrix_write(meta, run_dir, out, markdown, err, sizeof(err))) {
+		char *shown = cb_printable(err);
+
+		fprintf(out, "\n(no side-by-side table: %s)\n", shown);
+		free(shown);
+	}
 }

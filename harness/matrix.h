@@ -11,7 +11,15 @@
 
 #include <jansson.h>
 
-/* Aligned plain text, or Markdown tables (@markdown). */
+/*
+ * Aligned plain text, or Markdown tables (@markdown), of the dataset at
+ * @run_dir: -1, having written nothing, with the file and the problem in
+ * @err when a cell's name or its probes.tap is refused (cells are read as
+ * untrusted input: see load_cell() in matrix.c).
+ */
+int cb_matrix_write(json_t *meta, const char *run_dir, FILE *out, bool markdown, char *err,
+		    size_t errlen);
+/* cb_matrix_write(), or in its place the line saying why not (for `run`'s own dataset). */
 void cb_matrix_print(json_t *meta, const char *run_dir, FILE *out, bool markdown);
 
 #endif

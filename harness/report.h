@@ -17,7 +17,14 @@
 #include "baseline.h"
 #include "results.h"
 
+/* The most cells one report compares (a larger count is refused, saying so). */
 #define CB_REPORT_MAX_CELLS 64
+/*
+ * The file `cowbench report` writes into every report directory: a
+ * directory holding it (or an empty one) may be replaced by a new report,
+ * any other is refused -- the report never deletes what it did not write.
+ */
+#define CB_REPORT_MARKER ".cowbench-report"
 /* icount mode: a change beyond this (and the repetitions' range) is marked */
 #define CB_REPORT_ICOUNT_THRESHOLD 0.5
 /* report_method()'s icount sentence up to the limits beyond the threshold */
@@ -54,7 +61,7 @@ struct report {
 	const char *floors_file;
 	struct cb_baseline floors;
 	size_t floors_boots;	/* the most boots any floor was measured over */
-	char method[1024];	/* report_method()'s sentence when it depends on them */
+	char *method;		/* report_method()'s sentence when it depends on them */
 };
 
 /* One benchmark of one cell against the baseline cell. */
@@ -98,24 +105,56 @@ const char *report_statistic(const struct report *r);
 void report_events_text(const struct report_row *row, char *buf, size_t len);
 /* Why the marks cannot be trusted (too few repetitions), or NULL. */
 const char *report_noise_warning(const struct report *r);
+/* One line of the provenance table; @code: shown as code (a command line). */
+struct report_kv {
+	char *key, *val;
+	bool code;
+};
+
 /*
- * Provenance as label/value pairs (malloc'd, the caller frees): datasets,
- * mode, QEMU, host, cowbench commit, kernels (source, series, config),
- * command lines.  Returns how many, at most @max.
+ * Provenance as label/value pairs: datasets, mode, QEMU, host, cowbench
+ * commit, kernels (source, series, config), command lines.  Every value
+ * is as the dataset has it (untrusted: escape it for the sink).  *@kv is
+ * malloc'd, report_provenance_free() frees it; returns how many.
  */
-size_t report_provenance(const struct report *r, char **keys, char **vals, size_t max);
+size_t report_provenance(const struct report *r, struct report_kv **kv);
+void report_provenance_free(struct report_kv *kv, size_t n);
+
+/*
+ * @c as every sink shows a byte of a dataset's string: a control character
+ * (a newline would end a table row or a gnuplot command, an escape would
+ * reach a terminal) as '?'.
+ */
+static inline char report_shown(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
+}
+
+/*
+ * @s as Markdown text fit for a table cell: |, backslash, `, *, _, [, ],
+ * ~ (strikethrough) and $ (GitHub's math) backslash-escaped, <, > and & as
+ * HTML entities, control characters (a newline would end the row) as '?'.
+ * The one escape for every string a dataset puts into report.md, the
+ * side-by-side tables' included.
+ */
+void report_md_text(FILE *out, const char *s);
+
+/* A drawn plot: the SVG's file name in the report directory, and its title. */
+struct report_plot {
+	char *svg, *title;
+};
 
 /*
  * The plots, as SVG files in @dir, made by gnuplot from the templates in
- * plots/.  Fills @svgs (malloc'd file names, NULL-terminated, at most
- * @max - 1) and @titles with what was drawn.  -1 with a message when
- * gnuplot is missing or fails.
+ * plots/.  *@plots (malloc'd, report_plots_free()) gets what was drawn;
+ * returns how many, or -1 with a message when gnuplot is missing or fails.
  */
-int report_plots(const struct report *r, const char *dir, char **svgs, char **titles,
-		 size_t max, char *err, size_t errlen);
+int report_plots(const struct report *r, const char *dir, struct report_plot **plots,
+		 char *err, size_t errlen);
+void report_plots_free(struct report_plot *plots, size_t n);
 
 /* index.html: the report with the plots' SVG inline; -1 on a write error. */
-int report_html(const struct report *r, const char *dir, char *const *svgs,
-		char *const *titles, FILE *out, char *err, size_t errlen);
+int report_html(const struct report *r, const char *dir, const struct report_plot *plots,
+		size_t nr_plots, FILE *out, char *err, size_t errlen);
 
 #endif

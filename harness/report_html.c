@@ -4,7 +4,9 @@
  * plots' SVG inline, the style inline, no script, nothing fetched -- so
  * it opens from a CI artifact or a mail attachment without a server.
  * The same content as report.md: method, comparisons with intervals,
- * plots, correctness matrix, provenance.
+ * plots, correctness matrix, provenance.  Every string from a dataset
+ * goes through esc(); the plots' SVG is gnuplot's, which escapes the
+ * names it draws (and report_plot.c gives it no markup to pass on).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -30,8 +32,11 @@ static void esc(FILE *out, const char *s)
 		case '"':
 			fputs("&quot;", out);
 			break;
-		default:
+		case '\n':	/* the side-by-side tables are <pre> */
 			fputc(*s, out);
+			break;
+		default:	/* a dataset's string may hold any byte */
+			fputc(report_shown(*s), out);
 		}
 	}
 }
@@ -97,12 +102,12 @@ static int inline_svg(const char *dir, const char *name, FILE *out)
 	return 0;
 }
 
-int report_html(const struct report *r, const char *dir, char *const *svgs,
-		char *const *titles, FILE *out, char *err, size_t errlen)
+int report_html(const struct report *r, const char *dir, const struct report_plot *plots,
+		size_t nr_plots, FILE *out, char *err, size_t errlen)
 {
 	char *matrix = NULL;
 	size_t matrix_len = 0;
-	char *keys[64], *vals[64];
+	struct report_kv *kv;
 	size_t nr_prov;
 
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -118,16 +123,16 @@ int report_html(const struct report *r, const char *dir, char *const *svgs,
 	if (report_noise_warning(r))
 		fprintf(out, "<p class=\"warn\">%s</p>\n", report_noise_warning(r));
 	fputs("<h2>Plots</h2>\n", out);
-	for (size_t i = 0; svgs[i]; i++) {
+	for (size_t i = 0; i < nr_plots; i++) {
 		fputs("<figure>\n", out);
-		if (inline_svg(dir, svgs[i], out)) {
-			snprintf(err, errlen, "%s/%s: no SVG in it", dir, svgs[i]);
+		if (inline_svg(dir, plots[i].svg, out)) {
+			snprintf(err, errlen, "%s/%s: no SVG in it", dir, plots[i].svg);
 			return -1;
 		}
 		fputs("<figcaption>", out);
-		esc(out, titles[i]);
+		esc(out, plots[i].title);
 		fputs(" (", out);
-		esc(out, svgs[i]);
+		esc(out, plots[i].svg);
 		fputs(")</figcaption></figure>\n", out);
 	}
 	for (size_t c = 0; c < r->n; c++)
@@ -136,13 +141,18 @@ int report_html(const struct report *r, const char *dir, char *const *svgs,
 	fputs("<h2>Correctness and numbers side by side</h2>\n", out);
 	for (size_t d = 0; d < r->nr_metas; d++) {
 		FILE *m = open_memstream(&matrix, &matrix_len);
+		int bad;
 
 		if (!m) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		cb_matrix_print(r->metas[d], r->datasets[d], m, false);
+		bad = cb_matrix_write(r->metas[d], r->datasets[d], m, false, err, errlen);
 		fclose(m);
+		if (bad) {
+			free(matrix);
+			return -1;
+		}
 		fputs("<pre>", out);
 		esc(out, matrix);
 		fputs("</pre>\n", out);
@@ -150,16 +160,15 @@ int report_html(const struct report *r, const char *dir, char *const *svgs,
 		matrix = NULL;
 	}
 	fputs("<h2>Provenance</h2>\n<table>\n", out);
-	nr_prov = report_provenance(r, keys, vals, sizeof(keys) / sizeof(keys[0]));
+	nr_prov = report_provenance(r, &kv);
 	for (size_t i = 0; i < nr_prov; i++) {
 		fputs("<tr><th>", out);
-		esc(out, keys[i]);
+		esc(out, kv[i].key);
 		fputs("</th><td><code>", out);
-		esc(out, vals[i]);
+		esc(out, kv[i].val);
 		fputs("</code></td></tr>\n", out);
-		free(keys[i]);
-		free(vals[i]);
 	}
+	report_provenance_free(kv, nr_prov);
 	fputs("</table>\n</body></html>\n", out);
 	return 0;
 }

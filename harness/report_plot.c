@@ -25,38 +25,111 @@
 #define COWBENCH_SOURCE_DIR "."
 #endif
 
-#define MAX_SERIES 256
+/*
+ * A dataset is untrusted input, and gnuplot runs what it is given (system(),
+ * backquotes): its code is made of constants, numbers and gp_string()
+ * literals only.  gnuplot runs in the report's scratch directory on
+ * constant file names (<name>.dat and <name>.svg, @name from this file,
+ * [a-z0-9_-]), so neither the output directory's name nor a name from the
+ * dataset reaches its command line as code.
+ */
 
-/* A gnuplot string literal's content: no quote can end it early. */
-static void gp_clean(char *s)
+/* A gnuplot single-quoted string: ' doubled (there are no backslash escapes). */
+static void gp_string(FILE *f, const char *s)
 {
-	for (; *s; s++)
-		if (*s == '\'' || *s == '"' || *s == '\\')
-			*s = '_';
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("''", f);
+		else
+			fputc(report_shown(*s), f);
+	}
+	fputc('\'', f);
 }
 
 /*
- * gnuplot -e "dir='plots'; data='...'; out='...'; <vars>" plots/<template>.gp
- * with its messages in <dir>/gnuplot.log.
+ * A double-quoted string field of a data file.  gnuplot reads backslash
+ * escapes there ("\n" starts a new line of a tic label) and has no way to
+ * quote a '"' (it ends the field): a backslash is doubled, '"' shown as
+ * ', a control character (a newline would end the row) as '?'.
  */
-static int gnuplot(const char *dir, const char *template, const char *name, const char *vars,
-		   char *err, size_t errlen)
+static void dat_string(FILE *f, const char *s)
 {
-	char *plots = cb_path(COWBENCH_SOURCE_DIR, "plots");
-	char *script = cb_strdup_printf("%s/%s.gp", plots, template);
-	char *data = cb_strdup_printf("%s/%s.dat", dir, name);
-	char *svg = cb_strdup_printf("%s/%s.svg", dir, name);
-	char *log = cb_path(dir, "gnuplot.log");
-	char *setup = cb_strdup_printf("dir='%s'; data='%s'; out='%s'; %s", plots, data, svg,
-				       vars);
-	char *argv[] = { "gnuplot", "-e", setup, script, NULL };
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputc('\'', f);
+		else
+			fputc(report_shown(*s), f);
+	}
+	fputc('"', f);
+}
+
+/* The last line gnuplot wrote to @log, for the message; malloc'd. */
+static char *last_line(const char *log)
+{
+	char *text = cb_read_file(log, NULL), *line, *shown;
+	size_t len = text ? strlen(text) : 0;
+
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	line = len ? memrchr(text, '\n', len) : NULL;
+	shown = cb_printable(!len ? "(no message)" : line ? line + 1 : text);
+	free(text);
+	return shown;
+}
+
+/*
+ * gnuplot -e "dir='<plots>'; data='<name>.dat'; out='<name>.svg'; <numbers>
+ * <strs>" <plots>/<template>.gp, run in @dir with its messages in
+ * <dir>/gnuplot.log.  @numbers: "width=1100; ..." of numbers made here;
+ * @strs: name, value pairs (NULL-terminated) of string variables, each
+ * value quoted by gp_string().
+ */
+static int gnuplot(const char *dir, const char *template, const char *name, const char *numbers,
+		   const char *const *strs, char *err, size_t errlen)
+{
+	/* absolute: gnuplot runs in @dir */
+	char *plots = realpath(COWBENCH_SOURCE_DIR "/plots", NULL);
+	char *script, *setup = NULL, *log, *data, *svg;
+	size_t len;
+	FILE *code;
 	int status = -1, fd;
 	pid_t pid;
 
+	if (!plots) {
+		snprintf(err, errlen, "%s/plots: %s", COWBENCH_SOURCE_DIR, strerror(errno));
+		return -1;
+	}
+	code = open_memstream(&setup, &len);
+	if (!code)
+		abort();
+	script = cb_strdup_printf("%s/%s.gp", plots, template);
+	log = cb_path(dir, "gnuplot.log");
+	data = cb_strdup_printf("%s.dat", name);
+	svg = cb_strdup_printf("%s.svg", name);
+	fputs("dir=", code);
+	gp_string(code, plots);
+	fputs("; data=", code);
+	gp_string(code, data);
+	fputs("; out=", code);
+	gp_string(code, svg);
+	fprintf(code, "; %s", numbers);
+	for (size_t i = 0; strs[i]; i += 2) {
+		fprintf(code, "; %s=", strs[i]);
+		gp_string(code, strs[i + 1]);
+	}
+	fclose(code);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		char *argv[] = { "gnuplot", "-e", setup, script, NULL };
+
+		if (chdir(dir))
+			_exit(126);
+		fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -67,12 +140,17 @@ static int gnuplot(const char *dir, const char *template, const char *name, cons
 	if (pid > 0)
 		waitpid(pid, &status, 0);
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
 			snprintf(err, errlen, "gnuplot not found: install it (scripts/deps.sh "
 				 "installs gnuplot-nox)");
-		else
-			snprintf(err, errlen, "gnuplot failed on %s with %s: see %s", script, data,
-				 log);
+		} else {
+			/* the scratch directory, log and all, is removed: say what it said */
+			char *said = last_line(log);
+
+			snprintf(err, errlen, "gnuplot failed on %s with %s: %.300s", script, data,
+				 said);
+			free(said);
+		}
 		status = -1;
 	} else {
 		status = 0;
@@ -117,52 +195,56 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 	const struct report_cell *b = &r->cell[r->base];
 	size_t rows = 0;
 	FILE *f = open_data(dir, "change", err, errlen);
-	char vars[512], title[256];
+	char numbers[128], *title, *ylabel;
+	int ret;
 
 	if (!f)
 		return -1;
 	fprintf(f, "benchmark");
-	for (size_t c = 0; c < r->n; c++)
-		if (c != r->base)
-			fprintf(f, " \"%s\" lo hi", r->cell[c].name);
+	for (size_t c = 0; c < r->n; c++) {
+		if (c != r->base) {
+			fputc(' ', f);
+			dat_string(f, r->cell[c].name);
+			fputs(" lo hi", f);
+		}
+	}
 	fprintf(f, "\n");
 	for (size_t i = 0; i < b->res.n; i++) {
-		struct report_row row;
-		bool any = false;
-		char line[2048];
-		size_t used = (size_t)snprintf(line, sizeof(line), "\"%s\"", b->res.r[i].name);
+		struct report_row row[CB_REPORT_MAX_CELLS];
+		bool ok[CB_REPORT_MAX_CELLS], any = false;
 
 		for (size_t c = 0; c < r->n; c++) {
-			if (c == r->base)
-				continue;
-			if (report_compare(r, c, i, &row)) {
-				any = true;
-				used += (size_t)snprintf(line + used, sizeof(line) - used,
-							 " %.4f %.4f %.4f", row.change,
-							 row.ci_lo, row.ci_hi);
-			} else {
-				used += (size_t)snprintf(line + used, sizeof(line) - used,
-							 " NaN NaN NaN");
-			}
-			if (used >= sizeof(line))
-				used = sizeof(line) - 1;
+			ok[c] = c != r->base && report_compare(r, c, i, &row[c]);
+			any |= ok[c];
 		}
-		if (any) {
-			fprintf(f, "%s\n", line);
-			rows++;
+		if (!any)
+			continue;
+		dat_string(f, b->res.r[i].name);
+		for (size_t c = 0; c < r->n; c++) {
+			if (ok[c])
+				fprintf(f, " %.4f %.4f %.4f", row[c].change, row[c].ci_lo,
+					row[c].ci_hi);
+			else if (c != r->base)
+				fprintf(f, " NaN NaN NaN");
 		}
+		fprintf(f, "\n");
+		rows++;
 	}
 	if (close_data(f, "change", err, errlen))
 		return -1;
 	if (!rows)
 		return 0;
-	snprintf(title, sizeof(title), "Change of the %s against %s (95%% bootstrap interval)",
-		 report_statistic(r), b->name);
-	gp_clean(title);
-	snprintf(vars, sizeof(vars),
-		 "title='%s'; width=%zu; height=560; ncells=%zu; ylabel='%% change in %s per item'",
-		 title, 600 + rows * 18 * (r->n - 1), r->n - 1, unit(r));
-	return gnuplot(dir, "change", "change", vars, err, errlen) ?: 1;
+	title = cb_strdup_printf("Change of the %s against %s (95%% bootstrap interval)",
+				 report_statistic(r), b->name);
+	ylabel = cb_strdup_printf("%% change in %s per item", unit(r));
+	snprintf(numbers, sizeof(numbers), "width=%zu; height=560; ncells=%zu",
+		 600 + rows * 18 * (r->n - 1), r->n - 1);
+	ret = gnuplot(dir, "change", "change", numbers,
+		      (const char *const[]){ "title", title, "ylabel", ylabel, NULL }, err,
+		      errlen);
+	free(title);
+	free(ylabel);
+	return ret ?: 1;
 }
 
 /* "fork/call/64MiB/thp:off": 64 (MiB), and "fork/call" + "thp:off" as the series. */
@@ -199,39 +281,52 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 			const char *prefix, bool per_mib, const char *what, char *err,
 			size_t errlen)
 {
-	static char keys[MAX_SERIES][160];
+	const struct cb_results *base = &r->cell[r->base].res;
+	/* a series per benchmark at most: sized by the dataset, nothing dropped */
+	char (*keys)[sizeof(base->r[0].name)] = calloc(base->n + 1, sizeof(*keys));
 	size_t nr_keys = 0, blocks = 0;
 	FILE *f;
-	char vars[768], ylabel[160], title[256];
+	char numbers[128], *ylabel, *title;
+	int ret;
 
+	if (!keys) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	/* series in the baseline's order */
-	for (size_t i = 0; i < r->cell[r->base].res.n; i++) {
-		char key[160];
+	for (size_t i = 0; i < base->n; i++) {
+		char key[sizeof(keys[0])];
 		double mib;
 		size_t k;
 
-		if (strncmp(r->cell[r->base].res.r[i].name, prefix, strlen(prefix)) ||
-		    !split_size(r->cell[r->base].res.r[i].name, &mib, key, sizeof(key)))
+		if (strncmp(base->r[i].name, prefix, strlen(prefix)) ||
+		    !split_size(base->r[i].name, &mib, key, sizeof(key)))
 			continue;
 		for (k = 0; k < nr_keys && strcmp(keys[k], key); k++)
 			;
-		if (k == nr_keys && nr_keys < MAX_SERIES)
-			snprintf(keys[nr_keys++], sizeof(keys[0]), "%s", key);
+		if (k == nr_keys)
+			memcpy(keys[nr_keys++], key, sizeof(key));
 	}
-	if (!nr_keys)
+	if (!nr_keys) {
+		free(keys);
 		return 0;
+	}
 	f = open_data(dir, name, err, errlen);
-	if (!f)
+	if (!f) {
+		free(keys);
 		return -1;
+	}
 	for (size_t c = 0; c < r->n; c++) {
 		const struct cb_results *res = &r->cell[c].res;
+		double *sizes = calloc(res->n + 1, sizeof(*sizes));
+		size_t *idx = calloc(res->n + 1, sizeof(*idx));
 
-		for (size_t k = 0; k < nr_keys; k++) {
-			double sizes[CB_MAX_REPS * 4];
-			size_t idx[CB_MAX_REPS * 4], rows = 0;
+		for (size_t k = 0; k < nr_keys && sizes && idx; k++) {
+			size_t rows = 0;
+			char *series;
 
-			for (size_t i = 0; i < res->n && rows < sizeof(idx) / sizeof(idx[0]); i++) {
-				char key[160];
+			for (size_t i = 0; i < res->n; i++) {
+				char key[sizeof(keys[0])];
 				double mib;
 
 				if (res->r[i].kind == CB_RES_OK && res->r[i].ns_per_item.n &&
@@ -255,8 +350,12 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 					idx[z] = idx[z - 1];
 					idx[z - 1] = u;
 				}
-			fprintf(f, "%s\"%s%s\"\n", blocks ? "\n\n" : "", r->cell[c].name,
-				strchr(keys[k], ' ') ?: "");
+			series = cb_strdup_printf("%s%s", r->cell[c].name,
+						  strchr(keys[k], ' ') ?: "");
+			fputs(blocks ? "\n\n" : "", f);
+			dat_string(f, series);
+			fputc('\n', f);
+			free(series);
 			for (size_t a = 0; a < rows; a++) {
 				struct cb_stat st;
 				double scale = per_mib ? sizes[a] / 1e6 : 1;
@@ -268,34 +367,43 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 			}
 			blocks++;
 		}
+		free(sizes);
+		free(idx);
 	}
+	free(keys);
 	if (close_data(f, name, err, errlen))
 		return -1;
 	if (!blocks)
 		return 0;
 	if (per_mib)
-		snprintf(ylabel, sizeof(ylabel), "%s per %s", report_icount(r) ?
-			 "million guest instructions" : "ms", what);
+		ylabel = cb_strdup_printf("%s per %s", report_icount(r) ?
+					  "million guest instructions" : "ms", what);
 	else
-		snprintf(ylabel, sizeof(ylabel), "%s per %s", unit(r), what);
-	snprintf(title, sizeof(title), "%.*s: %s against size (%s, min..max of the "
-		 "repetitions)", (int)strlen(prefix) - 1, prefix, ylabel, report_statistic(r));
-	gp_clean(title);
-	snprintf(vars, sizeof(vars), "title='%s'; width=1100; height=520; nseries=%zu; "
-		 "xlabel='size (MiB)'; ylabel='%s'; logy=%d", title, blocks, ylabel, !per_mib);
-	return gnuplot(dir, "vs-size", name, vars, err, errlen) ?: 1;
+		ylabel = cb_strdup_printf("%s per %s", unit(r), what);
+	title = cb_strdup_printf("%.*s: %s against size (%s, min..max of the repetitions)",
+				 (int)strlen(prefix) - 1, prefix, ylabel, report_statistic(r));
+	snprintf(numbers, sizeof(numbers), "width=1100; height=520; nseries=%zu; logy=%d",
+		 blocks, !per_mib);
+	ret = gnuplot(dir, "vs-size", name, numbers,
+		      (const char *const[]){ "title", title, "xlabel", "size (MiB)", "ylabel",
+					     ylabel, NULL }, err, errlen);
+	free(title);
+	free(ylabel);
+	return ret ?: 1;
 }
 
 /* events.dat: per key event that moved, benchmark rows, one column per cell. */
 static int plot_events(const struct report *r, const char *dir, char *err, size_t errlen)
 {
 	const struct report_cell *b = &r->cell[r->base];
-	char names[1024] = "", cells[2048] = "", vars[4096];
-	size_t used = 0, nevents = 0, cells_used = 0;
-	FILE *f = open_data(dir, "events", err, errlen);
+	char *names = NULL, *cells = NULL, numbers[128];
+	size_t nevents = 0, len;
+	FILE *f = open_data(dir, "events", err, errlen), *list;
+	int ret;
 
 	if (!f)
 		return -1;
+	list = open_memstream(&names, &len);
 	for (size_t e = 0; e < cb_nr_key_events; e++) {
 		const char *ev = cb_key_events[e];
 		size_t rows = 0;
@@ -315,97 +423,152 @@ static int plot_events(const struct report *r, const char *dir, char *err, size_
 				continue;
 			if (!rows++) {
 				fprintf(f, "%s# %s: benchmark", nevents ? "\n\n" : "", ev);
-				for (size_t c = 0; c < r->n; c++)
-					fprintf(f, " \"%s\"", r->cell[c].name);
+				for (size_t c = 0; c < r->n; c++) {
+					fputc(' ', f);
+					dat_string(f, r->cell[c].name);
+				}
 				fprintf(f, "\n");
 			}
-			fprintf(f, "\"%s\"", b->res.r[i].name);
+			dat_string(f, b->res.r[i].name);
 			for (size_t c = 0; c < r->n; c++)
 				fprintf(f, isfinite(v[c]) ? " %.6g" : " NaN", v[c]);
 			fprintf(f, "\n");
 		}
-		if (rows) {
-			nevents++;
-			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
-						 used ? " " : "", ev);
-			if (used >= sizeof(names))
-				used = sizeof(names) - 1;
-		}
+		/* cowbench's own event names: words without quotes or spaces */
+		if (rows && list)
+			fprintf(list, "%s%s", nevents++ ? " " : "", ev);
 	}
-	if (close_data(f, "events", err, errlen))
+	if (list)
+		fclose(list);
+	if (close_data(f, "events", err, errlen) || !list) {
+		free(names);
 		return -1;
-	if (!nevents)
-		return 0;
-	for (size_t c = 0; c < r->n; c++) {
-		char cell[160];
-
-		snprintf(cell, sizeof(cell), "%s", r->cell[c].name);
-		gp_clean(cell);
-		cells_used += (size_t)snprintf(cells + cells_used, sizeof(cells) - cells_used,
-					       "%s%s", c ? " " : "", cell);
-		if (cells_used >= sizeof(cells))
-			cells_used = sizeof(cells) - 1;
 	}
-	snprintf(vars, sizeof(vars), "title='Kernel events per item (median of the "
-		 "repetitions)'; width=1100; height=%zu; nevents=%zu; ncells=%zu; events='%s'; "
-		 "cells='%s'", 260 + 340 * nevents, nevents, r->n, names, cells);
-	return gnuplot(dir, "events", "events", vars, err, errlen) ?: 1;
+	if (!nevents) {
+		free(names);
+		return 0;
+	}
+	/*
+	 * events.gp picks the key titles with word(): cell names passed
+	 * cb_dataset_name_ok() (no space, no quote), so each is one word.
+	 */
+	list = open_memstream(&cells, &len);
+	if (!list) {
+		free(names);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t c = 0; c < r->n; c++)
+		fprintf(list, "%s%s", c ? " " : "", r->cell[c].name);
+	fclose(list);
+	snprintf(numbers, sizeof(numbers), "width=1100; height=%zu; nevents=%zu; ncells=%zu",
+		 260 + 340 * nevents, nevents, r->n);
+	ret = gnuplot(dir, "events", "events", numbers,
+		      (const char *const[]){ "title", "Kernel events per item (median of the "
+					     "repetitions)", "events", names, "cells", cells,
+					     NULL }, err, errlen);
+	free(names);
+	free(cells);
+	return ret ?: 1;
 }
 
-/* Record a drawn plot (@ret > 0) in the caller's lists; pass errors on. */
-static int drawn(int ret, const char *name, char *title, char **svgs, char **titles, size_t *n,
-		 size_t max)
+/* Record a drawn plot (@ret > 0) in @list (room made by the caller); pass errors on. */
+static int drawn(int ret, const char *name, char *title, struct report_plot *list, size_t *n)
 {
-	if (ret > 0 && *n + 1 < max) {
-		titles[*n] = title;
-		svgs[(*n)++] = cb_strdup_printf("%s.svg", name);
-		svgs[*n] = titles[*n] = NULL;
+	if (ret > 0) {
+		list[*n].svg = cb_strdup_printf("%s.svg", name);
+		list[(*n)++].title = title;
 	} else {
 		free(title);
 	}
 	return ret < 0 ? -1 : 0;
 }
 
-int report_plots(const struct report *r, const char *dir, char **svgs, char **titles,
-		 size_t max, char *err, size_t errlen)
+/*
+ * The file name of fault case @k, @len bytes at @name: fault-<case> when
+ * the case is [a-z0-9-]+ (every case cowbench has), else fault-case_<k>,
+ * which no such name can be -- a name from a dataset becomes a file name
+ * only when it cannot be anything but a plain one.
+ */
+static char *fault_plot_name(const char *name, size_t len, size_t k)
+{
+	size_t plain = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+	if (len && plain >= len)
+		return cb_strdup_printf("fault-%.*s", (int)len, name);
+	return cb_strdup_printf("fault-case_%zu", k + 1);
+}
+
+void report_plots_free(struct report_plot *plots, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(plots[i].svg);
+		free(plots[i].title);
+	}
+	free(plots);
+}
+
+int report_plots(const struct report *r, const char *dir, struct report_plot **plots,
+		 char *err, size_t errlen)
 {
 	const struct cb_results *base = &r->cell[r->base].res;
-	char cases[16][64];
+	/* a fault case per benchmark at most: sized by the dataset, nothing dropped */
+	struct { const char *name; size_t len; } *cases = calloc(base->n + 1, sizeof(*cases));
+	struct report_plot *list = NULL;
 	size_t n = 0, nr_cases = 0;
 
-	svgs[0] = titles[0] = NULL;
-	if (drawn(plot_change(r, dir, err, errlen), "change",
-		  strdup("Change against the baseline, per benchmark"), svgs, titles, &n, max) ||
-	    drawn(plot_vs_size(r, dir, "fork-size", "fork/call/", true, "fork", err, errlen),
-		  "fork-size", strdup("Fork latency against resident size"), svgs, titles, &n,
-		  max))
+	if (!cases) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
 	/* fault cost against size: one plot per fault case, in the profile's order */
 	for (size_t i = 0; i < base->n; i++) {
-		const char *name = base->r[i].name, *end;
+		const char *name = base->r[i].name + 6, *end;
 		size_t k, len;
 
-		if (strncmp(name, "fault/", 6) || !(end = strchr(name + 6, '/')))
+		if (strncmp(base->r[i].name, "fault/", 6) || !(end = strchr(name, '/')))
 			continue;
-		len = (size_t)(end - (name + 6));
-		for (k = 0; k < nr_cases && (strlen(cases[k]) != len ||
-					     strncmp(cases[k], name + 6, len)); k++)
+		len = (size_t)(end - name);
+		for (k = 0; k < nr_cases && (cases[k].len != len ||
+					     strncmp(cases[k].name, name, len)); k++)
 			;
-		if (k == nr_cases && nr_cases < 16 && len < sizeof(cases[0]))
-			snprintf(cases[nr_cases++], sizeof(cases[0]), "%.*s", (int)len, name + 6);
+		if (k == nr_cases) {
+			cases[nr_cases].name = name;
+			cases[nr_cases++].len = len;
+		}
 	}
+	/* change, fork-size, the cases, events */
+	list = calloc(nr_cases + 3, sizeof(*list));
+	if (!list) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (drawn(plot_change(r, dir, err, errlen), "change",
+		  strdup("Change against the baseline, per benchmark"), list, &n) ||
+	    drawn(plot_vs_size(r, dir, "fork-size", "fork/call/", true, "fork", err, errlen),
+		  "fork-size", strdup("Fork latency against resident size"), list, &n))
+		goto out;
 	for (size_t k = 0; k < nr_cases; k++) {
-		char *prefix = cb_strdup_printf("fault/%s/", cases[k]);
-		char *file = cb_strdup_printf("fault-%s", cases[k]);
-		int ret = drawn(plot_vs_size(r, dir, file, prefix, false, "page", err, errlen),
-				file, cb_strdup_printf("Fault cost against size: %s", cases[k]),
-				svgs, titles, &n, max);
+		int len = (int)cases[k].len;
+		char *prefix = cb_strdup_printf("fault/%.*s/", len, cases[k].name);
+		char *file = fault_plot_name(cases[k].name, cases[k].len, k);
+		int bad = drawn(plot_vs_size(r, dir, file, prefix, false, "page", err, errlen),
+				file, cb_strdup_printf("Fault cost against size: %.*s", len,
+						       cases[k].name), list, &n);
 
 		free(prefix);
 		free(file);
-		if (ret)
-			return -1;
+		if (bad)
+			goto out;
 	}
-	return drawn(plot_events(r, dir, err, errlen), "events",
-		     strdup("Kernel events per item"), svgs, titles, &n, max);
+	if (drawn(plot_events(r, dir, err, errlen), "events", strdup("Kernel events per item"),
+		  list, &n))
+		goto out;
+	*plots = list;
+	free(cases);
+	return (int)n;
+out:
+	report_plots_free(list, n);
+	free(cases);
+	return -1;
 }

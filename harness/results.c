@@ -193,11 +193,23 @@ static int load_run(struct cb_results *res, json_t *run, char *err, size_t errle
 				 base, sizeof(r->message) - 1);
 			return -1;
 		}
-		/* A skip on one repetition and a failure on another: failure wins. */
-		if (r->kind != CB_RES_ERROR) {
-			r->kind = strncmp(msg, "skipped: ", 9) ? CB_RES_ERROR : CB_RES_SKIPPED;
-			snprintf(r->message, sizeof(r->message), "%s",
-				 r->kind == CB_RES_SKIPPED ? msg + 9 : msg);
+		/*
+		 * A skip on one repetition and a failure on another: failure
+		 * wins, then interruption (the kinds are in that order).
+		 */
+		enum cb_result_kind kind = CB_RES_ERROR;
+		size_t skip = 0;
+
+		if (!strncmp(msg, CB_RESULT_SKIPPED_PREFIX, strlen(CB_RESULT_SKIPPED_PREFIX))) {
+			kind = CB_RES_SKIPPED;
+			skip = strlen(CB_RESULT_SKIPPED_PREFIX);
+		} else if (!strncmp(msg, CB_RESULT_INTERRUPTED_PREFIX,
+				    strlen(CB_RESULT_INTERRUPTED_PREFIX))) {
+			kind = CB_RES_INTERRUPTED;
+		}
+		if (r->kind == CB_RES_OK || kind > r->kind) {
+			r->kind = kind;
+			snprintf(r->message, sizeof(r->message), "%s", msg + skip);
 		}
 		return 0;
 	}
@@ -379,6 +391,9 @@ static void check_one(const struct cb_case *c, const struct cb_params *p, void *
 	} else if (r->kind == CB_RES_ERROR) {
 		w->c->errors++;
 		fprintf(w->out, "failed: %s: %s\n", name, r->message);
+	} else if (r->kind == CB_RES_INTERRUPTED) {
+		w->c->interrupted++;
+		fprintf(w->out, "not run: %s: %s\n", name, r->message);
 	} else if (r->kind == CB_RES_SKIPPED) {
 		w->c->skipped++;
 	} else if (!r->ns_per_item.n) {
@@ -404,7 +419,7 @@ int cb_results_check(const struct cb_results *res, bool quick, const char *filte
 	cb_for_each_benchmark(quick, check_one, &w);
 	if (w.re)
 		regfree(&re);
-	return (c->missing || c->errors) ? 1 : 0;
+	return (c->missing || c->errors || c->interrupted) ? 1 : 0;
 }
 
 /* Events a reader of the summary looks for first; the dataset has them all. */
@@ -478,7 +493,9 @@ void cb_results_print(const struct cb_results *res, FILE *out)
 	for (size_t i = 0; i < res->n; i++)
 		if (res->r[i].kind != CB_RES_OK)
 			fprintf(out, "  %-40s %s: %s\n", res->r[i].name,
-				res->r[i].kind == CB_RES_SKIPPED ? "skipped" : "FAILED",
+				res->r[i].kind == CB_RES_SKIPPED ? "skipped" :
+				res->r[i].kind == CB_RES_INTERRUPTED ? "not run (interrupted)" :
+				"FAILED",
 				res->r[i].message);
 }
 

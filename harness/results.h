@@ -35,7 +35,14 @@ struct cb_event_series {
 	struct cb_series s;
 };
 
-enum cb_result_kind { CB_RES_OK, CB_RES_SKIPPED, CB_RES_ERROR };
+/*
+ * How a benchmark's rows ended: measured, skipped with a reason
+ * ("skipped: ..."), not run because the runner was interrupted before it
+ * ("interrupted: ...", bench/shim.cc; run --resume runs it), or failed.
+ */
+enum cb_result_kind { CB_RES_OK, CB_RES_SKIPPED, CB_RES_INTERRUPTED, CB_RES_ERROR };
+#define CB_RESULT_SKIPPED_PREFIX "skipped: "
+#define CB_RESULT_INTERRUPTED_PREFIX "interrupted: "
 
 struct cb_result {
 	char name[160];		/* "fault/anon/2MiB/thp:off" */
@@ -83,7 +90,7 @@ const struct cb_result *cb_results_find(const struct cb_results *res, const char
 void cb_stat_compute(const struct cb_series *s, struct cb_stat *st);
 
 struct cb_completeness {
-	size_t expected, ok, skipped, errors, missing;
+	size_t expected, ok, skipped, interrupted, errors, missing;
 };
 /*
  * Check that every benchmark the profile runs (and @filter, a POSIX ERE or

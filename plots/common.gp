@@ -1,6 +1,10 @@
 # Shared by every cowbench plot: SVG for inline use in index.html, names as
 # they are (noenhanced: "thp:off" and "_" are not markup), light grid.
 # Variables from `cowbench report`: out, title, width, height.
+# Names come from datasets, which are untrusted input: the templates use
+# every variable and data-file string as a value only -- no @macro, eval,
+# system() or backquote, nothing built into a command -- and `cowbench
+# report` passes strings only as quoted literals (report_plot.c).
 set terminal svg size width,height dynamic noenhanced font 'sans,11' background rgb 'white'
 set output out
 set title title

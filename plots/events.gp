@@ -3,7 +3,9 @@
 # data: one block per event: a comment naming the columns, then per
 # benchmark its name and one column per cell.
 # Variables: data, out, title, width, height, nevents, ncells, events, cells
-# (events and cells: space-separated names).
+# (events and cells: space-separated names, picked by word() as titles,
+# never run: cowbench's event names and cell names, which have no space or
+# quote).
 load dir.'/common.gp'
 set style data histograms
 set style histogram clustered gap 1

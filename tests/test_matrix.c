@@ -18,18 +18,35 @@
 #include "dataset.h"
 #include "matrix.h"
 
-static char *matrix_text(bool markdown)
+static json_t *matrix_meta(void)
 {
-	char err[512], *text = NULL;
-	size_t len = 0;
+	char err[512];
 	json_t *meta = cb_dataset_read_meta(TEST_DATA "/matrix", err, sizeof(err));
-	FILE *out;
 
 	if (!meta)
 		fail_msg("%s", err);
-	out = open_memstream(&text, &len);
-	cb_matrix_print(meta, TEST_DATA "/matrix", out, markdown);
+	return meta;
+}
+
+/* cb_matrix_write() of @meta with tests/data/matrix's cells, which must return @rc. */
+static char *matrix_of(json_t *meta, bool markdown, int rc, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_int_equal(cb_matrix_write(meta, TEST_DATA "/matrix", out, markdown, err, errlen),
+			 rc);
 	fclose(out);
+	return text;
+}
+
+static char *matrix_text(bool markdown)
+{
+	char err[512];
+	json_t *meta = matrix_meta();
+	char *text = matrix_of(meta, markdown, 0, err, sizeof(err));
+
 	json_decref(meta);
 	return text;
 }
@@ -83,11 +100,55 @@ static void test_matrix_markdown(void **state)
 	free(text);
 }
 
+/*
+ * Strings from a dataset may hold any byte: a status with an escape
+ * sequence, a newline and a '|' reaches neither a terminal nor a Markdown
+ * row as it is.
+ */
+static void test_matrix_untrusted_strings(void **state)
+{
+	char err[512], *text;
+	json_t *meta = matrix_meta();
+
+	(void)state;
+	json_object_set_new(json_array_get(json_object_get(meta, "suites"), 1), "status",
+			    json_string("ok\033[2J\n| x_*"));
+	text = matrix_of(meta, false, 0, err, sizeof(err));
+	assert_line(text, "^status +ok +ok\\?\\[2J\\?\\| x_\\*$");
+	free(text);
+	text = matrix_of(meta, true, 0, err, sizeof(err));
+	assert_line(text, "^\\| status \\| ok \\| ok\\?\\\\\\[2J\\?\\\\\\| x\\\\_\\\\\\* \\|$");
+	free(text);
+	json_decref(meta);
+}
+
+/*
+ * A cell name that would be a path is refused before anything is written:
+ * the table never reads <dataset>/../x.
+ */
+static void test_matrix_refuses_a_path(void **state)
+{
+	char err[512], *text;
+	json_t *meta = matrix_meta();
+
+	(void)state;
+	json_object_set_new(json_array_get(json_object_get(meta, "suites"), 0), "variant",
+			    json_string("../x"));
+	text = matrix_of(meta, true, -1, err, sizeof(err));
+	assert_string_equal(text, "");
+	if (!strstr(err, "matrix/meta.json: cell name '../x' is not"))
+		fail_msg("%s", err);
+	free(text);
+	json_decref(meta);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matrix_rows),
 		cmocka_unit_test(test_matrix_markdown),
+		cmocka_unit_test(test_matrix_untrusted_strings),
+		cmocka_unit_test(test_matrix_refuses_a_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

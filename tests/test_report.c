@@ -95,7 +95,8 @@ static void test_bad_inputs(void **state)
 	expect_refused("'" TEST_DATA "/check/corrupt-meta'", "check/corrupt-meta/meta.json");
 	expect_refused("'" TEST_DATA "/check/empty'", "empty dataset");
 	expect_refused("'" TEST_DATA "/matrix' '" TEST_DATA "/check/no-results'",
-		       "no-results/k.v/micro.json: missing (cell k.v, status timeout)");
+		       "no-results/k.v: missing: the cell has no directory (cell k.v, status "
+		       "timeout)");
 	expect_refused("'" TEST_DATA "/check/truncated'", "check/truncated/k.v/micro.json");
 	expect_refused("'" TEST_DATA "/check/boot1'", "nothing to compare it with");
 	expect_refused("'" TEST_DATA "/check/boot1' '" TEST_DATA "/check/other-mode'",
