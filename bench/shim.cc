@@ -16,14 +16,30 @@
  *                                ERE: the same names and regex dialect the
  *                                harness checks completeness with (Google
  *                                benchmark's own filter sees decorated names)
+ * and --benchmark_out=FILE (JSON only), which we write ourselves: Google
+ * benchmark never says when its file could not be written (a full disk
+ * leaves a truncated file and exit 0).  Each benchmark's rows are flushed
+ * as it ends, and a failed write is an error naming the file (exit 1).
+ *
+ * SIGINT and SIGTERM stop the run without losing it: the benchmark that
+ * is running finishes its repetitions, every repetition of the benchmarks
+ * after it is recorded as SkipWithError("interrupted: not run (SIGINT)"),
+ * and Google benchmark writes a complete JSON document.  The exit status is
+ * then 128 + the signal.  The first signal puts the default action back, so
+ * a second one kills at once.  A signal once the last benchmark has started
+ * changes nothing: exit 0.
  */
 #include <benchmark/benchmark.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <regex.h>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "cowbench.h"
@@ -32,6 +48,124 @@ extern "C" {
 }
 
 namespace {
+
+// The first SIGINT or SIGTERM, 0 before.
+volatile std::sig_atomic_t stop_signal;
+// Repetitions recorded as interrupted (only main's thread writes it).
+unsigned long not_run;
+// The benchmark (registration number) whose repetition started last.
+int last_started = -1;
+
+const char *stop_signal_name()
+{
+	return stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+// Which of SIGINT, SIGTERM we caught (not ignored from the start).
+bool caught[NSIG];
+
+extern "C" void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+	// A second Ctrl-C means "now": it finds the default action.
+	for (int s : { SIGINT, SIGTERM })
+		if (caught[s])
+			std::signal(s, SIG_DFL);
+}
+
+void catch_stop_signals()
+{
+	struct sigaction sa = {};
+
+	sa.sa_handler = on_stop_signal;
+	// Restart: a benchmark's own waitpid() or read() must not see EINTR.
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (int sig : { SIGINT, SIGTERM }) {
+		struct sigaction old = {};
+
+		// ignored when we started (nohup, a background job): stays ignored
+		sigaction(sig, nullptr, &old);
+		caught[sig] = old.sa_handler != SIG_IGN;
+		if (caught[sig])
+			sigaction(sig, &sa, nullptr);
+	}
+}
+
+// The display reporter plus our own JSON file, write errors kept.
+class tee_reporter : public benchmark::BenchmarkReporter {
+public:
+	tee_reporter(benchmark::BenchmarkReporter *display, const char *json_path)
+		: display_(display), path_(json_path ? json_path : "")
+	{
+		if (!json_path)
+			return;
+		out_.open(path_, std::ios::out | std::ios::trunc);
+		if (!out_.is_open()) {
+			errno_ = errno ? errno : EIO;
+			return;
+		}
+		json_.SetOutputStream(&out_);
+		json_.SetErrorStream(&out_);
+	}
+
+	bool ReportContext(const Context &context) override
+	{
+		bool ok = display_->ReportContext(context);
+
+		if (writing()) {
+			json_.ReportContext(context);
+			check();
+		}
+		return ok;
+	}
+
+	void ReportRuns(const std::vector<Run> &runs) override
+	{
+		display_->ReportRuns(runs);
+		if (writing()) {
+			json_.ReportRuns(runs);
+			check();
+		}
+	}
+
+	void Finalize() override
+	{
+		display_->Finalize();
+		if (writing()) {
+			json_.Finalize();
+			check();
+		}
+		if (out_.is_open()) {
+			out_.close();
+			if (out_.fail() && !errno_)
+				errno_ = errno ? errno : EIO;
+		}
+	}
+
+	// 0, or the errno of the first write to the JSON file that failed.
+	int error() const { return errno_; }
+	const std::string &path() const { return path_; }
+
+private:
+	bool writing() const { return out_.is_open() && !errno_; }
+
+	// Flushed per benchmark: what finished is on disk, and errors show.
+	void check()
+	{
+		errno = 0;
+		out_.flush();
+		if (out_.fail())
+			errno_ = errno ? errno : EIO;
+	}
+
+	// Google benchmark's own (a function-static in 1.7: not ours to free)
+	benchmark::BenchmarkReporter *display_;
+	benchmark::JSONReporter json_;
+	std::ofstream out_;
+	std::string path_;
+	int errno_ = 0;
+};
 
 void report_counters(benchmark::State &st, const cb_ctx &ctx)
 {
@@ -55,11 +189,24 @@ void report_counters(benchmark::State &st, const cb_ctx &ctx)
 			cb_per_item(&t, t.extra[i]);
 }
 
-void run_case(benchmark::State &st, const cb_case *c, cb_params p)
+void run_case(benchmark::State &st, const cb_case *c, cb_params p, int id)
 {
 	const char *why = c->unsupported ? c->unsupported(&p) : nullptr;
 
 	st.SetLabel(std::string("item=") + c->item);
+	/*
+	 * The benchmark running when the signal came runs its remaining
+	 * repetitions: Google benchmark aborts on a benchmark whose
+	 * repetitions ran different iteration counts (an interrupted one runs
+	 * none), and its rows are whole.
+	 */
+	if (stop_signal && id != last_started) {
+		not_run++;
+		st.SkipWithError((std::string("interrupted: not run (") + stop_signal_name() +
+				  ")").c_str());
+		return;
+	}
+	last_started = id;
 	if (why) {
 		st.SkipWithError((std::string("skipped: ") + why).c_str());
 		return;
@@ -95,18 +242,19 @@ void run_case(benchmark::State &st, const cb_case *c, cb_params p)
 struct registration {
 	bool quick;
 	regex_t *filter;
+	int count;	// registered so far: each benchmark's number
 };
 
 void register_one(const cb_case *c, const cb_params *p, void *arg)
 {
-	const registration *r = static_cast<const registration *>(arg);
+	registration *r = static_cast<registration *>(arg);
 	const bool quick = r->quick;
 	char name[128];
 
 	cb_benchmark_name(c, p, name, sizeof(name));
 	if (r->filter && regexec(r->filter, name, 0, nullptr, 0))
 		return;
-	benchmark::RegisterBenchmark(name, run_case, c, *p)
+	benchmark::RegisterBenchmark(name, run_case, c, *p, r->count++)
 		->UseManualTime()
 		->Iterations(cb_iterations(c, p->size, quick))
 		->Unit(benchmark::kMicrosecond);
@@ -132,11 +280,22 @@ int main(int argc, char **argv)
 {
 	bool quick = false;
 	int cpu = -1, out = 1;
+	const char *json_path = nullptr;
 	regex_t filter;
-	registration reg = { false, nullptr };
+	registration reg = { false, nullptr, 0 };
 
+	// First: a signal from now on is caught, none is lost before the run.
+	catch_stop_signals();
 	for (int i = 1; i < argc; i++) {
-		if (!std::strcmp(argv[i], "--cb_profile=quick")) {
+		if (!std::strncmp(argv[i], "--benchmark_out=", 16)) {
+			json_path = argv[i] + 16;
+		} else if (!std::strncmp(argv[i], "--benchmark_out_format=", 23)) {
+			if (std::strcmp(argv[i] + 23, "json")) {
+				std::fprintf(stderr, "cowbench-bench: %s: only json is written\n",
+					     argv[i]);
+				return 2;
+			}
+		} else if (!std::strcmp(argv[i], "--cb_profile=quick")) {
 			quick = true;
 		} else if (!std::strcmp(argv[i], "--cb_profile=default")) {
 			quick = false;
@@ -177,7 +336,26 @@ int main(int argc, char **argv)
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 2;
-	benchmark::RunSpecifiedBenchmarks();
+
+	tee_reporter tee(benchmark::CreateDefaultDisplayReporter(), json_path);
+
+	if (tee.error()) {
+		std::fprintf(stderr, "cowbench-bench: cannot write %s: %s\n", tee.path().c_str(),
+			     std::strerror(tee.error()));
+		return 1;
+	}
+	benchmark::RunSpecifiedBenchmarks(&tee);
 	benchmark::Shutdown();
+	if (tee.error()) {
+		std::fprintf(stderr, "cowbench-bench: cannot write %s: %s; its results are "
+			     "incomplete\n", tee.path().c_str(), std::strerror(tee.error()));
+		return 1;
+	}
+	if (not_run) {
+		std::fprintf(stderr, "cowbench-bench: %s: %lu repetition%s not run (recorded as "
+			     "\"interrupted: ...\"); what ran is complete\n", stop_signal_name(),
+			     not_run, not_run > 1 ? "s" : "");
+		return 128 + stop_signal;
+	}
 	return 0;
 }

@@ -80,6 +80,7 @@ int cb_frames_extract(const char *data, size_t len, const char *dir, struct cb_f
 			return -1;
 		}
 		if (write_member(dir, name, p, (size_t)size)) {
+			/* "cannot write ": run_vm.c tells a full disk by it and stops the run */
 			snprintf(f->error, sizeof(f->error), "cannot write %s under %s: %s", name,
 				 dir, strerror(errno));
 			return -1;

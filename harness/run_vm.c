@@ -51,8 +51,25 @@
 struct kernel_entry {
 	struct cb_kdef def;
 	struct cb_kernel_artifact art;
-	char initrd[600];
+	char *initrd;		/* malloc'd: under --out, whose path has no limit */
 };
+
+/* Why the cells stop before the last one. */
+enum run_stop {
+	RUN_ON,
+	RUN_INTERRUPTED,	/* SIGINT, SIGTERM: exit 130, --resume continues */
+	RUN_WRITE_FAILED,	/* the dataset cannot be written (a full disk): exit 1 */
+};
+
+/*
+ * meta.json after a cell: a dataset that cannot be written stops the run
+ * (the next boots would be lost too); the last meta.json written stays.
+ */
+static void write_meta(const char *run_dir, json_t *meta, enum run_stop *stop)
+{
+	if (cb_dataset_write_meta(run_dir, meta) && *stop == RUN_ON)
+		*stop = RUN_WRITE_FAILED;
+}
 
 static struct kernel_entry *find_kernel(struct kernel_entry *ks, size_t n, const char *name)
 {
@@ -168,10 +185,37 @@ int cb_policy_check(const char *cmdline, const char *cell_dir, char *why, size_t
 	return ret;
 }
 
+/*
+ * The cell's status from how QEMU ended, before what the guest said: a
+ * boot that was stopped, could not be logged or was killed from outside
+ * tells nothing about the kernel.  NULL when QEMU ended on its own.
+ */
+static const char *qemu_end(const struct cb_vm_result *res, char *buf, size_t len)
+{
+	if (res->interrupted)
+		return "interrupted";
+	if (res->write_error[0]) {
+		snprintf(buf, len, "write-failed: %s", res->write_error);
+		return buf;
+	}
+	if (res->console.outcome == CB_GUEST_PANIC)
+		return NULL;	/* the panic says more than what came after it */
+	if (res->qemu_signal) {
+		snprintf(buf, len, "qemu-killed: signal %d (%s)", res->qemu_signal,
+			 strsignal(res->qemu_signal));
+		return buf;
+	}
+	if (WIFEXITED(res->status) && WEXITSTATUS(res->status)) {
+		snprintf(buf, len, "qemu-failed: exit %d", WEXITSTATUS(res->status));
+		return buf;
+	}
+	return NULL;
+}
+
 /* Boot one cell; returns true when it should count as done. */
 static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const char *accel,
 		     bool icount, struct kernel_entry *k, const struct cb_variant *v, int round,
-		     json_t *s, bool *interrupted)
+		     json_t *s, enum run_stop *stop)
 {
 	char *cell_dir = round ? cb_strdup_printf("%s/%s.%s/round-%d", run_dir, k->def.name,
 						  v->name, round) :
@@ -188,9 +232,15 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 	struct cb_vm_result res;
 	struct cb_frames frames = { 0 };
 	const char *status;
+	char qemu_status[700];
 	bool ok = false;
 
-	cb_mkdir_p(cell_dir);
+	if (cb_mkdir_p(cell_dir)) {
+		fprintf(stderr, "cowbench run: cannot create %s: %s\n", cell_dir, strerror(errno));
+		json_object_set_new(s, "status", json_string("write-failed"));
+		*stop = RUN_WRITE_FAILED;
+		goto out;
+	}
 	printf("[run %s.%s] booting%s%.0d (%s%s, timeout %d s)\n", k->def.name, v->name,
 	       round ? ", round " : "", round, accel, icount ? " icount" : "", cfg.timeout_s);
 	fflush(stdout);
@@ -198,30 +248,30 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 	json_object_set_new(s, "console", json_string("console.log"));
 	if (cb_vm_boot(&cfg, &res)) {
 		json_object_set_new(s, "status", json_string("qemu-failed"));
-		fprintf(stderr, "cowbench run: cannot start %s\n", QEMU);
+		fprintf(stderr, "cowbench run: cannot start %s: %s\n", QEMU, strerror(errno));
 		goto out;
 	}
 	size_t len = 0;
 	char *stream = cb_read_file(data, &len);
+	int frames_failed = stream ? cb_frames_extract(stream, len, cell_dir, &frames) : 0;
 
-	if (stream && cb_frames_extract(stream, len, cell_dir, &frames))
+	if (frames_failed)
 		fprintf(stderr, "cowbench run: %s: %s\n", data, frames.error);
 	free(stream);
 
 	const struct cb_console *c = &res.console;
 
-	if (res.interrupted)
-		status = "interrupted";
-	else if (c->outcome == CB_GUEST_PANIC)
-		status = "panic";
-	else if (res.timed_out)
-		status = "timeout";
-	else if (c->outcome != CB_GUEST_DONE)
-		status = cb_guest_outcome_name(c->outcome);
-	else if (!frames.done)
-		status = "results-incomplete";
-	else
-		status = "ok";
+	status = qemu_end(&res, qemu_status, sizeof(qemu_status));
+	/* frames.c's words for a file of the stream it could not write (full disk) */
+	if (!status && frames_failed && !strncmp(frames.error, "cannot write ", 13)) {
+		snprintf(qemu_status, sizeof(qemu_status), "write-failed: %s", frames.error);
+		status = qemu_status;
+	}
+	if (!status)
+		status = c->outcome == CB_GUEST_PANIC ? "panic" :
+			 res.timed_out ? "timeout" :
+			 c->outcome != CB_GUEST_DONE ? cb_guest_outcome_name(c->outcome) :
+			 !frames.done ? "results-incomplete" : "ok";
 	/* A suite that crashed or failed makes the cell fail, with its reason. */
 	char suite_status[256] = "", policy[200];
 
@@ -240,7 +290,10 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 		}
 	}
 	ok = !strcmp(status, "ok");
-	*interrupted = res.interrupted;
+	if (res.interrupted)
+		*stop = RUN_INTERRUPTED;
+	else if (!strncmp(status, "write-failed", 12))
+		*stop = RUN_WRITE_FAILED;
 
 	json_t *suites = json_object();
 
@@ -254,6 +307,9 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 					"suite_ends", suites, "files", (json_int_t)frames.nr_files,
 					"timed_out", res.timed_out));
 	json_object_set_new(s, "tap_totals", tap_totals(cell_dir));
+	if (res.interrupted)
+		json_object_set_new(s, "interrupted_by",
+				    json_string(cb_signal_name(res.interrupted)));
 	if (c->panic[0])
 		json_object_set_new(s, "panic", json_string(c->panic));
 	if (c->first_bug[0])
@@ -292,7 +348,8 @@ static int pack_initramfs(const struct cb_run_opts *o, struct kernel_entry *ks, 
 		char *work = cb_strdup_printf("%s/initramfs/%s", run_dir, k->def.name);
 		char *selftests = cb_path(k->art.dir, "selftests");
 
-		snprintf(k->initrd, sizeof(k->initrd), "%s.cpio", work);
+		free(k->initrd);
+		k->initrd = cb_strdup_printf("%s.cpio", work);
 		cb_mkdir_p(work);
 		ret = cb_initramfs_build(bindir, selftests, &job, work, k->initrd, err, sizeof(err));
 		free(selftests);
@@ -442,7 +499,7 @@ static int plan_rounds(struct cb_run_opts *o, bool icount, int nr_cells,
  */
 static void run_round(const struct cb_run_opts *o, const char *run_dir, const char *accel,
 		      bool icount, struct kernel_entry *k, const struct cb_variant *v, int round,
-		      json_t *s, bool *interrupted)
+		      json_t *s, enum run_stop *stop)
 {
 	json_t *r = json_object(), *list = json_object_get(s, "rounds");
 	const char *status;
@@ -451,7 +508,7 @@ static void run_round(const struct cb_run_opts *o, const char *run_dir, const ch
 		list = json_array();
 		json_object_set_new(s, "rounds", list);
 	}
-	run_cell(o, run_dir, accel, icount, k, v, round, r, interrupted);
+	run_cell(o, run_dir, accel, icount, k, v, round, r, stop);
 	status = json_string_value(json_object_get(r, "status")) ?: "?";
 	if (round == 1) {
 		json_object_update(s, r);
@@ -547,7 +604,8 @@ int cb_run_vm(const struct cb_run_opts *given)
 	json_t *meta = NULL;
 	struct cb_accel_verdict verdict = { 0 };
 	const char *accel;
-	bool icount, interrupted = false;
+	enum run_stop stop = RUN_ON;
+	bool icount;
 	int nr, ret;
 
 	if (given->resume) {
@@ -562,6 +620,17 @@ int cb_run_vm(const struct cb_run_opts *given)
 			     sizeof(err));
 	if (nr < 0)
 		return cb_usage_error("run", "%s", err);
+	{
+		/*
+		 * The job the guest will read, checked before any kernel is
+		 * built (a resumed meta.json's job included); the mode has not
+		 * chosen the repetitions yet, so any valid count stands in.
+		 */
+		struct cb_job job = { o->suites, o->quick ? "quick" : "default", 1, o->filter, 0 };
+
+		if (cb_job_check(&job, err, sizeof(err)))
+			return cb_usage_error("run", "%s", err);
+	}
 	qemu_version = cb_vm_qemu_version(QEMU);
 	if (!qemu_version)
 		return cb_usage_error("run", "%s not found: install it with "
@@ -590,6 +659,12 @@ int cb_run_vm(const struct cb_run_opts *given)
 	if (ret)
 		goto out;
 
+	/*
+	 * From the first boot on, SIGINT and SIGTERM stop the run, not kill
+	 * it: each goes on to QEMU, the cell is recorded and the run ends with
+	 * what finished kept.  (Not before: a kernel build is not ours to hold.)
+	 */
+	cb_signals_catch();
 	/* The accelerator: only a probe boot proves KVM. */
 	if (!strcmp(o->accel, "auto")) {
 		char *work = cb_path(run_dir, "initramfs");
@@ -597,6 +672,8 @@ int cb_run_vm(const struct cb_run_opts *given)
 		if (cb_accel_probe(QEMU, ks[0].art.bzimage, ks[0].initrd, work, PROBE_TIMEOUT_S,
 				   &verdict)) {
 			free(work);
+			fprintf(stderr, "cowbench run: interrupted (%s) in the KVM probe boot, before "
+				"any cell\n", cb_signal_name(cb_signal_seen()));
 			ret = CB_EXIT_INTERRUPTED;
 			goto out;
 		}
@@ -625,11 +702,11 @@ int cb_run_vm(const struct cb_run_opts *given)
 					   "perturb", o->perturb,
 					   "filter", o->filter ?: "",
 					   "smp", o->smp, "mem_mib", o->mem_mib));
-	cb_dataset_write_meta(run_dir, meta);
+	write_meta(run_dir, meta, &stop);
 
 	/* round by round, every cell in each: A B A B, not A A B B */
-	for (int round = 1; round <= o->rounds && !interrupted; round++) {
-		for (int i = 0; i < nr && !interrupted; i++) {
+	for (int round = 1; round <= o->rounds && stop == RUN_ON; round++) {
+		for (int i = 0; i < nr && stop == RUN_ON; i++) {
 			struct kernel_entry *k = find_kernel(ks, nr_ks, cells[i].kernel);
 			const struct cb_variant *v = cb_kdef_variant(&k->def, cells[i].variant);
 			char cell[128];
@@ -645,15 +722,20 @@ int cb_run_vm(const struct cb_run_opts *given)
 			}
 			if (s && json_is_true(json_object_get(s, "resumed_done")))
 				continue;
+			if (cb_signal_seen()) {
+				/* between two boots: the next one does not start */
+				stop = RUN_INTERRUPTED;
+				break;
+			}
 			if (!s)
 				s = cb_dataset_add_suite(meta, cell, o->suites);
 			json_object_set_new(s, "kernel", json_string(k->def.name));
 			json_object_set_new(s, "variant_name", json_string(v->name));
 			if (o->rounds == 1)
-				run_cell(o, run_dir, accel, icount, k, v, 0, s, &interrupted);
+				run_cell(o, run_dir, accel, icount, k, v, 0, s, &stop);
 			else
-				run_round(o, run_dir, accel, icount, k, v, round, s, &interrupted);
-			cb_dataset_write_meta(run_dir, meta);
+				run_round(o, run_dir, accel, icount, k, v, round, s, &stop);
+			write_meta(run_dir, meta, &stop);
 		}
 	}
 	if (o->rounds > 1)
@@ -665,25 +747,38 @@ int cb_run_vm(const struct cb_run_opts *given)
 		json_array_foreach(json_object_get(meta, "suites"), i, s)
 			json_object_del(s, "resumed_done");
 	}
-	cb_dataset_write_meta(run_dir, meta);
-	if (interrupted) {
-		fprintf(stderr, "cowbench run: interrupted; what finished is in %s; continue with "
-			"'cowbench run --resume %s'\n", run_dir, run_dir);
+	write_meta(run_dir, meta, &stop);
+	if (stop == RUN_INTERRUPTED) {
+		fprintf(stderr, "cowbench run: interrupted (%s); what finished is in %s; continue "
+			"with 'cowbench run --resume %s'\n", cb_signal_name(cb_signal_seen()),
+			run_dir, run_dir);
 		ret = CB_EXIT_INTERRUPTED;
+	} else if (stop == RUN_WRITE_FAILED) {
+		fprintf(stderr, "cowbench run: stopped: the dataset cannot be written (above); "
+			"what was written is kept in %s; make room, then continue with "
+			"'cowbench run --resume %s'\n", run_dir, run_dir);
+		ret = CB_EXIT_FAIL;
 	} else {
 		char *path = cb_path(run_dir, "matrix.txt");
 		FILE *f = fopen(path, "w");
 
 		ret = summarise_cells(o, run_dir, meta);
-		cb_dataset_write_meta(run_dir, meta);
+		write_meta(run_dir, meta, &stop);
 		cb_matrix_print(meta, run_dir, stdout, false);
-		if (f) {
+		errno = 0;
+		if (f)
 			cb_matrix_print(meta, run_dir, f, false);
-			fclose(f);
+		if (!f || ferror(f) | fclose(f)) {
+			fprintf(stderr, "cowbench run: cannot write %s: %s\n", path,
+				strerror(errno ? errno : EIO));
+			stop = RUN_WRITE_FAILED;
 		}
+		if (stop == RUN_WRITE_FAILED)
+			ret = CB_EXIT_FAIL;
 		free(path);
 	}
 out:
+	cb_signals_restore();	/* a no-op when the run ended before it caught them */
 	printf("dataset: %s\n", run_dir);
 	if (given->resume) {
 		free((char *)resumed.kernels);
@@ -693,6 +788,8 @@ out:
 	json_decref(meta);
 	free(qemu_version);
 	free(run_dir);
+	for (size_t i = 0; i < nr_ks; i++)
+		free(ks[i].initrd);
 	free(ks);
 	return ret;
 }

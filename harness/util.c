@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -247,33 +248,47 @@ char *cb_self_dir(void)
 char *cb_command_line_output(char *const argv[])
 {
 	int fds[2];
-	char buf[512];
+	char buf[512], chunk[512];
 	size_t used = 0;
 	ssize_t n;
 	int status;
 	pid_t pid;
 
-	if (pipe(fds))
+	if (pipe2(fds, O_CLOEXEC))
 		return NULL;
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
 		return NULL;
+	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(fds[1], 1);
 		if (null >= 0)
 			dup2(null, 2);
-		close(fds[0]);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(fds[1]);
-	while (used < sizeof(buf) - 1 &&
-	       (n = read(fds[0], buf + used, sizeof(buf) - 1 - used)) > 0)
-		used += (size_t)n;
+	/* Read to the end (keeping what fits): a child cut off dies of SIGPIPE. */
+	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0) {
+		size_t keep = sizeof(buf) - 1 - used;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		keep = (size_t)n < keep ? (size_t)n : keep;
+		memcpy(buf + used, chunk, keep);
+		used += keep;
+	}
 	close(fds[0]);
-	waitpid(pid, &status, 0);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return NULL;
+	}
 	buf[used] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	if (!WIFEXITED(status) || WEXITSTATUS(status) || !buf[0])
@@ -281,30 +296,139 @@ char *cb_command_line_output(char *const argv[])
 	return check_alloc(strdup(buf));
 }
 
-static volatile sig_atomic_t got_sigint;
+/*
+ * The signals that stop a run.  While a run is on they are caught, so that
+ * cowbench keeps what was measured instead of dying, and passed on to the
+ * child that runs (the benchmark runner, QEMU).  The child has a process
+ * group of its own, so it hears them from us alone: exactly once, whether
+ * they were sent to cowbench or to its whole group by the terminal.
+ */
+static const int stop_signals[] = { SIGINT, SIGTERM };
+#define NR_STOP_SIGNALS (sizeof(stop_signals) / sizeof(stop_signals[0]))
+static struct sigaction saved_actions[NR_STOP_SIGNALS];
+static volatile sig_atomic_t got_signal, forward_pid;
+static int catch_depth;
 
-static void on_sigint(int sig)
+static void on_stop_signal(int sig)
 {
-	(void)sig;
-	got_sigint = 1;
+	int saved_errno = errno;
+
+	got_signal = sig;
+	if (forward_pid > 0)
+		kill((pid_t)forward_pid, sig);
+	errno = saved_errno;
 }
 
-void cb_sigint_catch(struct sigaction *old)
+static void stop_signals_mask(int how, sigset_t *old)
 {
-	struct sigaction sa = { .sa_handler = on_sigint };
+	sigset_t set;
 
-	got_sigint = 0;
-	sigaction(SIGINT, &sa, old);
+	sigemptyset(&set);
+	for (size_t i = 0; i < NR_STOP_SIGNALS; i++)
+		sigaddset(&set, stop_signals[i]);
+	sigprocmask(how, &set, old);
 }
 
-bool cb_sigint_seen(void)
+void cb_signals_catch(void)
 {
-	return got_sigint;
+	/* No SA_RESTART: a blocking poll() or read() returns, and its loop looks. */
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	if (catch_depth++)
+		return;
+	got_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NR_STOP_SIGNALS; i++)
+		sigaddset(&sa.sa_mask, stop_signals[i]);
+	for (size_t i = 0; i < NR_STOP_SIGNALS; i++) {
+		sigaction(stop_signals[i], NULL, &saved_actions[i]);
+		/* ignored from the start (nohup, a background job): stays ignored */
+		if (saved_actions[i].sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
 }
 
-void cb_sigint_restore(const struct sigaction *old)
+int cb_signal_seen(void)
 {
-	sigaction(SIGINT, old, NULL);
+	return got_signal;
+}
+
+void cb_signals_restore(void)
+{
+	if (!catch_depth || --catch_depth)
+		return;
+	forward_pid = 0;
+	for (size_t i = 0; i < NR_STOP_SIGNALS; i++)
+		sigaction(stop_signals[i], &saved_actions[i], NULL);
+}
+
+const char *cb_signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+pid_t cb_spawn_child(char *const argv[], int out_fd, int err_fd, bool path_search)
+{
+	pid_t parent = getpid(), pid;
+	sigset_t old;
+
+	/*
+	 * Blocked across fork(): a signal that comes now reaches the child
+	 * only after it has its own dispositions, and reaches us only once
+	 * we know whom to pass it on to.
+	 */
+	stop_signals_mask(SIG_BLOCK, &old);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (catch_depth)
+			for (size_t i = 0; i < NR_STOP_SIGNALS; i++)
+				sigaction(stop_signals[i], &saved_actions[i], NULL);
+		setpgid(0, 0);
+		/* cowbench gone (SIGKILL) means stop, not run on unwatched */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
+		dup2(null, 0);
+		dup2(out_fd, 1);
+		dup2(err_fd, 2);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (path_search)
+			execvp(argv[0], argv);
+		else
+			execv(argv[0], argv);
+		fprintf(stderr, "cannot execute %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid > 0 && catch_depth) {
+		forward_pid = pid;
+		if (got_signal)
+			kill(pid, got_signal);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+int cb_wait_child(pid_t pid)
+{
+	siginfo_t info;
+	sigset_t old;
+	int status = -1;
+
+	/*
+	 * Not reaped yet (WNOWAIT): until the pid is no longer passed on to,
+	 * it must not be free for another process to get.
+	 */
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	stop_signals_mask(SIG_BLOCK, &old);
+	if (forward_pid == pid)
+		forward_pid = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
 }
 
 double cb_now_s(void)
@@ -337,8 +461,21 @@ char *cb_shell_quote(const char *s)
 	return out;
 }
 
-/* Copy the child's stdout to its log, and to the terminal cut to width. */
-static void tee_lines(int from, FILE *log, int tty_width)
+/* "@path: <errno text>" into @err, once: the first failure is the one to tell. */
+static void note_write_error(char *err, size_t errlen, const char *path)
+{
+	if (!err[0])
+		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+}
+
+/*
+ * Copy the child's stdout to its log, and to the terminal cut to width.
+ * The log is flushed per read: it is on disk as the run goes, and a full
+ * disk shows at once.  A failed write is noted and the copying goes on, or
+ * the child would block on a full pipe.
+ */
+static void tee_lines(int from, FILE *log, const char *log_path, int tty_width, char *err,
+		      size_t errlen)
 {
 	char buf[4096];
 	int col = 0;
@@ -350,7 +487,9 @@ static void tee_lines(int from, FILE *log, int tty_width)
 				continue;
 			break;
 		}
-		fwrite(buf, 1, (size_t)n, log);
+		errno = 0;
+		if (!err[0] && (fwrite(buf, 1, (size_t)n, log) != (size_t)n || fflush(log)))
+			note_write_error(err, errlen, log_path);
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] == '\n') {
 				col = 0;
@@ -364,43 +503,39 @@ static void tee_lines(int from, FILE *log, int tty_width)
 	}
 }
 
-int cb_spawn_logged(char *const argv[], const char *stdout_path,
-		    const char *stderr_path, int tty_width, bool *interrupted)
+int cb_spawn_logged(char *const argv[], const char *stdout_path, const char *stderr_path,
+		    int tty_width, char *err, size_t errlen)
 {
-	struct sigaction old;
 	FILE *log = fopen(stdout_path, "w");
 	int err_fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	int fds[2], status = -1;
 	pid_t pid;
 
+	err[0] = '\0';
 	if (!log || err_fd < 0 || pipe2(fds, O_CLOEXEC)) {
+		snprintf(err, errlen, "%s: %s", !log ? stdout_path : err_fd < 0 ? stderr_path :
+			 "pipe", strerror(errno));
 		if (log)
 			fclose(log);
 		if (err_fd >= 0)
 			close(err_fd);
 		return -1;
 	}
-	cb_sigint_catch(&old);
-	pid = fork();
-	if (pid == 0) {
-		sigaction(SIGINT, &old, NULL);
-		dup2(fds[1], 1);
-		dup2(err_fd, 2);
-		execv(argv[0], argv);
-		fprintf(stderr, "cannot execute %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
+	cb_signals_catch();
+	pid = cb_spawn_child(argv, fds[1], err_fd, false);
 	close(fds[1]);
 	close(err_fd);
 	if (pid > 0) {
-		tee_lines(fds[0], log, tty_width);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		tee_lines(fds[0], log, stdout_path, tty_width, err, errlen);
+		status = cb_wait_child(pid);
+	} else {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
 	}
 	close(fds[0]);
-	fclose(log);
-	cb_sigint_restore(&old);
-	*interrupted = cb_sigint_seen();
+	errno = 0;
+	if (fclose(log))
+		note_write_error(err, errlen, stdout_path);
+	cb_signals_restore();
 	return pid < 0 ? -1 : status;
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* malloc'd "a/b"; aborts on out of memory (a CLI has nothing better to do). */
 char *cb_path(const char *a, const char *b);
@@ -50,21 +51,41 @@ char *cb_command_line_output(char *const argv[]);
 /*
  * Run argv with stdout and stderr each to a file; stdout is also copied to
  * our stdout, lines cut to @tty_width when it is a terminal (progress).
- * SIGINT is caught, not fatal: *interrupted says whether it came.
+ * SIGINT and SIGTERM are caught for as long as it runs and passed on to it
+ * (cb_signals_catch()); cb_signal_seen() says afterwards whether one came.
  * Returns the wait status, or -1 if the program could not be started.
+ * @err gets "<file>: <errno text>" for the first write to a log that failed
+ * (a full disk), else "".
  */
-int cb_spawn_logged(char *const argv[], const char *stdout_path,
-		    const char *stderr_path, int tty_width, bool *interrupted);
+int cb_spawn_logged(char *const argv[], const char *stdout_path, const char *stderr_path,
+		    int tty_width, char *err, size_t errlen);
 /* CLOCK_MONOTONIC in seconds. */
 double cb_now_s(void);
 /*
- * Catch SIGINT instead of dying of it, for as long as a child runs: the
- * caller stops the child and keeps what was measured.  cb_sigint_seen()
- * says whether it came; cb_sigint_restore() puts back the old action.
+ * SIGINT and SIGTERM are caught instead of killing cowbench, between
+ * cb_signals_catch() and cb_signals_restore() (they nest: the outermost pair
+ * counts): the caller stops its child and keeps what was measured.  Each
+ * one that comes is passed on to the child cb_spawn_child() started, which
+ * hears them from us alone.  A signal ignored when cowbench started stays
+ * ignored.  cb_signal_seen() is the last one that came since the outermost
+ * cb_signals_catch(), or 0.
  */
-void cb_sigint_catch(struct sigaction *old);
-bool cb_sigint_seen(void);
-void cb_sigint_restore(const struct sigaction *old);
+void cb_signals_catch(void);
+int cb_signal_seen(void);
+void cb_signals_restore(void);
+/* "SIGINT", "SIGTERM" */
+const char *cb_signal_name(int sig);
+/*
+ * fork and exec @argv (through PATH when @path_search): stdin /dev/null,
+ * stdout and stderr to @out_fd and @err_fd, a process group of its own,
+ * SIGTERM when cowbench dies, the signal dispositions cowbench started
+ * with.  While signals are caught, they are passed on to it until
+ * cb_wait_child(); one that came before it started is passed on at once.
+ * Returns the pid, or -1 with errno.
+ */
+pid_t cb_spawn_child(char *const argv[], int out_fd, int err_fd, bool path_search);
+/* Its wait status, once it ended; nothing is passed on to @pid after. */
+int cb_wait_child(pid_t pid);
 /* @s single-quoted for /bin/sh ('it'\''s'); malloc'd. */
 char *cb_shell_quote(const char *s);
 /* "exit 0", "exit 3", "killed by signal 11 (Segmentation fault)" */

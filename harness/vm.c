@@ -16,13 +16,17 @@
 
 /* After a panic the guest reboots (panic=-1) and QEMU exits; allow this long. */
 #define PANIC_GRACE_S 5.0
+/* QEMU, told to stop (SIGINT, SIGTERM), exits at once; else it is killed after this. */
+#define STOP_GRACE_S 5.0
 
 int cb_vm_argv(const struct cb_vm_config *cfg, char **argv, size_t max)
 {
 	size_t n = 0;
-	bool kvm = !strcmp(cfg->accel, "kvm");
+	bool kvm = !strcmp(cfg->accel, "kvm"), full = false;
 
-#define ARG(...) do { if (n + 1 < max) argv[n++] = cb_strdup_printf(__VA_ARGS__); } while (0)
+	/* past @max: refused below, never a QEMU started with options left out */
+#define ARG(...) do { if (n + 1 < max) argv[n++] = cb_strdup_printf(__VA_ARGS__); \
+		      else full = true; } while (0)
 	ARG("%s", cfg->qemu);
 	ARG("-nodefaults");
 	ARG("-no-user-config");
@@ -69,7 +73,7 @@ int cb_vm_argv(const struct cb_vm_config *cfg, char **argv, size_t max)
 	ARG("file:%s", cfg->data_path);
 #undef ARG
 	argv[n] = NULL;
-	return (int)n;
+	return full ? -1 : (int)n;
 }
 
 char *cb_vm_qemu_version(const char *qemu)
@@ -98,70 +102,83 @@ static void buf_append(struct console_buf *b, const char *data, size_t n)
 	b->text[b->len] = '\0';
 }
 
-/* Check complete new lines: returns 1 on "up", 2 on a fatal line. */
-static int buf_scan_new_lines(struct console_buf *b, int *seen_up)
+/* What a console line can say (flags). */
+enum { LINE_UP = 1, LINE_FATAL = 2 };
+
+/*
+ * Check complete new lines: LINE_UP on "up", LINE_FATAL on a fatal line;
+ * *qemu_signal gets the signal QEMU says it terminated on ("qemu-system-
+ * x86_64: terminating on signal 15 from pid 4242 (kill)").
+ */
+static int buf_scan_new_lines(struct console_buf *b, int *seen_up, int *qemu_signal)
 {
 	int ret = 0;
 	char *eol;
 
 	while ((eol = memchr(b->text + b->scanned, '\n', b->len - b->scanned))) {
 		char *line = b->text + b->scanned;
+		const char *term;
 
 		*eol = '\0';
 		if (!*seen_up && strstr(line, "cowbench-guest: up ")) {
 			*seen_up = 1;
-			ret = ret ? ret : 1;
+			ret |= LINE_UP;
 		}
 		if (cb_console_line_is_fatal(line))
-			ret = 2;
+			ret |= LINE_FATAL;
+		/* QEMU's own words, not a guest's line that happens to say so */
+		term = strstr(line, "qemu-system-");
+		term = term ? strstr(term, ": terminating on signal ") : NULL;
+		if (term)
+			sscanf(term, ": terminating on signal %d", qemu_signal);
 		*eol = '\n';
 		b->scanned = (size_t)(eol - b->text) + 1;
 	}
 	return ret;
 }
 
+static void free_argv(char **argv)
+{
+	for (int i = 0; argv[i]; i++)
+		free(argv[i]);
+}
+
 int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
 {
 	char *argv[48];
-	struct sigaction old;
 	struct console_buf buf = { 0 };
-	int fds[2], seen_up = 0;
-	double start, deadline, panic_at = 0;
+	int fds[2], seen_up = 0, said_signal = 0;
+	double start, deadline, panic_at = 0, stop_at = 0;
+	bool eof = false, killed = false;
 	FILE *log;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
 	res->status = -1;
 	res->up_s = -1;
-	cb_vm_argv(cfg, argv, sizeof(argv) / sizeof(argv[0]));
+	if (cb_vm_argv(cfg, argv, sizeof(argv) / sizeof(argv[0])) < 0) {
+		free_argv(argv);
+		errno = E2BIG;
+		return -1;
+	}
 	log = fopen(cfg->console_path, "w");
 	if (!log || pipe2(fds, O_CLOEXEC)) {
 		if (log)
 			fclose(log);
+		free_argv(argv);
 		return -1;
 	}
-	cb_sigint_catch(&old);
+	cb_signals_catch();
 	start = cb_now_s();
 	deadline = start + cfg->timeout_s;
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		cb_sigint_restore(&old);
-		/* Our own process group: Ctrl-C reaches us, and we stop QEMU. */
-		setpgid(0, 0);
-		dup2(null, 0);
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		execvp(argv[0], argv);
-		fprintf(stderr, "cannot execute %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
+	/* Its own process group: a Ctrl-C reaches QEMU once, from us. */
+	pid = cb_spawn_child(argv, fds[1], fds[1], true);
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
 		fclose(log);
-		cb_sigint_restore(&old);
+		cb_signals_restore();
+		free_argv(argv);
 		return -1;
 	}
 	for (;;) {
@@ -170,46 +187,59 @@ int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
 		char chunk[4096];
 		ssize_t n;
 
-		if (cb_sigint_seen()) {
-			res->interrupted = true;
-			break;
+		if (cb_signal_seen() && !stop_at) {
+			/* passed on to QEMU already: it stops the guest and exits */
+			res->interrupted = cb_signal_seen();
+			stop_at = now + STOP_GRACE_S;
 		}
+		if (stop_at && stop_at < until)
+			until = stop_at;
 		if (now >= until) {
-			res->timed_out = !panic_at;
+			res->timed_out = !panic_at && !stop_at;
 			break;
 		}
 		int ready = poll(&p, 1, (int)((until - now) * 1000) + 1);
 
-		if (ready < 0 && errno == EINTR)
-			continue;
 		if (ready <= 0)
-			continue;
+			continue;	/* EINTR: a signal, looked at above */
 		n = read(fds[0], chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;	/* QEMU closed its output: it is exiting */
-		fwrite(chunk, 1, (size_t)n, log);
-		fflush(log);
+		if (n <= 0) {
+			eof = true;	/* QEMU closed its output: it is exiting */
+			break;
+		}
+		/* The whole console stays in memory: a failed write loses nothing of the cell. */
+		errno = 0;
+		if (!res->write_error[0] &&
+		    (fwrite(chunk, 1, (size_t)n, log) != (size_t)n || fflush(log)))
+			snprintf(res->write_error, sizeof(res->write_error), "%s: %s",
+				 cfg->console_path, strerror(errno ? errno : EIO));
 		buf_append(&buf, chunk, (size_t)n);
-		int what = buf_scan_new_lines(&buf, &seen_up);
+		int what = buf_scan_new_lines(&buf, &seen_up, &said_signal);
 
-		if (what == 1)
+		if (what & LINE_UP)
 			res->up_s = cb_now_s() - start;
-		if (what == 2 && !panic_at)
+		if ((what & LINE_FATAL) && !panic_at)
 			panic_at = cb_now_s();
 	}
-	if (res->interrupted || res->timed_out || panic_at)
+	if (!eof) {
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &res->status, 0) < 0 && errno == EINTR)
-		;
+		killed = true;
+	}
+	res->status = cb_wait_child(pid);
 	close(fds[0]);
-	fclose(log);
-	cb_sigint_restore(&old);
+	errno = 0;
+	if (fclose(log) && !res->write_error[0])
+		snprintf(res->write_error, sizeof(res->write_error), "%s: %s", cfg->console_path,
+			 strerror(errno ? errno : EIO));
+	cb_signals_restore();
 	res->wall_s = cb_now_s() - start;
+	/* Ours to stop is not "killed from outside". */
+	if (!res->interrupted && !killed)
+		res->qemu_signal = WIFSIGNALED(res->status) ? WTERMSIG(res->status) : said_signal;
 	cb_console_scan(buf.text ? buf.text : "", &res->console);
 	free(buf.text);
-	for (int i = 0; argv[i]; i++)
-		free(argv[i]);
+	free_argv(argv);
 	return 0;
 }

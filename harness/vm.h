@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Boot one guest in QEMU and watch its console: hard timeout, stop early on
- * a panic, wall time to userspace.  Nothing here knows about suites.
+ * a panic, wall time to userspace.  SIGINT and SIGTERM to cowbench are
+ * passed on to QEMU, which stops the guest and exits (killed after a grace
+ * period if it does not).  Nothing here knows about suites.
  */
 #ifndef CB_VM_H
 #define CB_VM_H
@@ -28,13 +30,19 @@ struct cb_vm_config {
 struct cb_vm_result {
 	int status;			/* QEMU's wait status; -1 not started */
 	bool timed_out;
-	bool interrupted;		/* SIGINT arrived */
+	int interrupted;		/* SIGINT or SIGTERM came (passed on to QEMU), 0 none */
+	/*
+	 * A signal from someone else ended QEMU: SIGKILL seen in its wait
+	 * status, or the one QEMU says it terminated on; 0 none.
+	 */
+	int qemu_signal;
 	double wall_s;			/* QEMU start to exit */
 	double up_s;			/* QEMU start to "cowbench-guest: up"; -1 never */
+	char write_error[600];		/* "<console log>: <errno text>" (full disk), or "" */
 	struct cb_console console;
 };
 
-/* The QEMU command line; strings are malloc'd.  Returns argc. */
+/* The QEMU command line; strings are malloc'd.  Returns argc, -1 if over @max. */
 int cb_vm_argv(const struct cb_vm_config *cfg, char **argv, size_t max);
 /* Boot and wait.  Returns 0 when QEMU ran (whatever the guest did), -1 if not. */
 int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res);

@@ -4,7 +4,8 @@
  * first time), boot it in QEMU (KVM if a probe boot proves it works, else
  * TCG in icount mode), run the quick suite and the kernel's own selftests
  * inside, and check the dataset from its raw files.  Then the failure
- * drills (panic, hang, crashed benchmark) and the build's bad inputs.
+ * drills (panic, hang, crashed benchmark, QEMU killed from outside, Ctrl-C
+ * then --resume) and the build's bad inputs.
  * Slow: labelled e2e in ctest.
  */
 #include <setjmp.h>
@@ -13,15 +14,21 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cowbench.h"
 #include "testutil.h"
 #include "util.h"
+
+extern char **environ;
 
 /* `cowbench ARGS`, output in <log>; returns the exit code. */
 static int cowbench(const char *env, const char *args, const char *log)
@@ -328,6 +335,172 @@ static void test_failure_drills(void **state)
 	free(out);
 }
 
+/* The QEMU that cowbench @parent runs now (its child named qemu-system-*), or 0. */
+static pid_t qemu_of(pid_t parent)
+{
+	char *path = cb_strdup_printf("/proc/%d/task/%d/children", parent, parent);
+	char *children = cb_read_file(path, NULL), *save;
+	pid_t qemu = 0;
+
+	for (char *tok = children ? strtok_r(children, " \n", &save) : NULL; tok && !qemu;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		char *comm_path = cb_strdup_printf("/proc/%s/comm", tok);
+		char *comm = cb_read_file(comm_path, NULL);
+
+		if (comm && !strncmp(comm, "qemu-system", 11))
+			qemu = (pid_t)strtol(tok, NULL, 10);
+		free(comm);
+		free(comm_path);
+	}
+	free(children);
+	free(path);
+	return qemu;
+}
+
+/*
+ * posix_spawn cowbench @argv (SIGINT and SIGTERM at their defaults, output
+ * to @log) and wait until @cell's console shows @line: the guest is then in
+ * the middle of the cell.  Its pid; *dir gets the dataset.
+ */
+static pid_t start_until(char *const argv[], const char *out, const char *log,
+			 const char *cell_name, const char *line, char **dir)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t def;
+	char *console = NULL, *text = NULL;
+	bool seen = false;
+	pid_t pid;
+	int status;
+
+	sigemptyset(&def);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGTERM);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	assert_int_equal(posix_spawn(&pid, COWBENCH_BIN, &fa, &attr, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	*dir = NULL;
+	/* the kernel is cached by the first test: the guest is up within minutes */
+	for (int tries = 0; tries < 6000 && !seen; tries++) {
+		DIR *d = *dir ? NULL : opendir(out);
+
+		usleep(100000);
+		for (struct dirent *e; d && (e = readdir(d)) && !*dir; )
+			if (e->d_name[0] != '.')
+				*dir = cb_path(out, e->d_name);
+		if (d)
+			closedir(d);
+		if (*dir && !console)
+			console = cb_strdup_printf("%s/%s/console.log", *dir, cell_name);
+		free(text);
+		text = console ? cb_read_file(console, NULL) : NULL;
+		seen = text && strstr(text, line);
+		assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	}
+	free(text);
+	free(console);
+	if (!seen) {
+		kill(pid, SIGTERM);
+		dump_log(log);
+		fail_msg("%s: no \"%s\" on its console", cell_name, line);
+	}
+	return pid;
+}
+
+/* cowbench's exit code, which must be @expect. */
+static void wait_exit(pid_t pid, int expect, const char *log)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != expect) {
+		dump_log(log);
+		fail_msg("cowbench ended with wait status 0x%x, not exit %d", status, expect);
+	}
+}
+
+/*
+ * QEMU killed from outside (SIGKILL) in the middle of a cell: the cell
+ * says so, and the cell after it still runs.  The hang drill holds the
+ * guest in userspace, so "the middle" is certain.
+ */
+static void test_qemu_killed_from_outside(void **state)
+{
+	char *out = cb_path(tmpdir, "killed"), *log = cb_path(tmpdir, "killed.log"), *dir;
+	char *argv[] = { COWBENCH_BIN, "run", "--quick", "--kernel", "testing:hang,testing:ok",
+			 "--timeout", "600", "--filter", "^fault/anon/2MiB/thp:off$", "--out", out,
+			 NULL };
+	json_t *meta, *c;
+	pid_t pid, qemu;
+
+	(void)state;
+	pid = start_until(argv, out, log, "testing.hang",
+			  "cowbench-guest: test: hanging on purpose", &dir);
+	qemu = qemu_of(pid);
+	assert_true(qemu > 0);
+	assert_int_equal(kill(qemu, SIGKILL), 0);
+	wait_exit(pid, 1, log);
+	meta = load_json(dir, "meta.json");
+	c = cell(meta, "testing.hang");
+	if (strncmp(str(c, "status"), "qemu-killed: signal 9", 21))
+		fail_msg("testing.hang: status '%s'", str(c, "status"));
+	assert_false(json_is_true(json_object_get(c, "timed_out")));
+	assert_string_equal(str(cell(meta, "testing.ok"), "status"), "ok");
+	json_decref(meta);
+	free(dir);
+	free(log);
+	free(out);
+}
+
+/*
+ * SIGINT to cowbench alone in the middle of a cell: it reaches QEMU, which
+ * stops the guest; the cell is "interrupted", the next one does not boot
+ * (exit 130), and --resume runs both.
+ */
+static void test_ctrl_c_stops_the_guest_and_resumes(void **state)
+{
+	char *out = cb_path(tmpdir, "ctrlc"), *log = cb_path(tmpdir, "ctrlc.log"), *dir;
+	char *argv[] = { COWBENCH_BIN, "run", "--quick", "--kernel", "testing:ok,default:default",
+			 "--filter", "^fault/anon/2MiB/thp:off$", "--out", out, NULL };
+	char *resume;
+	json_t *meta, *c;
+	pid_t pid;
+
+	(void)state;
+	pid = start_until(argv, out, log, "testing.ok", "cowbench-guest: up ", &dir);
+	assert_int_equal(kill(pid, SIGINT), 0);
+	wait_exit(pid, 130, log);
+	meta = load_json(dir, "meta.json");
+	c = cell(meta, "testing.ok");
+	assert_string_equal(str(c, "status"), "interrupted");
+	assert_string_equal(str(c, "interrupted_by"), "SIGINT");
+	/* QEMU heard it from cowbench, and said so on the console */
+	resume = file_text(dir, "testing.ok/console.log");
+	assert_non_null(strstr(resume, "terminating on signal 2"));
+	free(resume);
+	json_decref(meta);
+	resume = cb_strdup_printf("run --resume '%s'", dir);
+	if (cowbench(NULL, resume, log)) {
+		dump_log(log);
+		fail_msg("--resume of the interrupted dataset failed");
+	}
+	meta = load_json(dir, "meta.json");
+	assert_string_equal(str(cell(meta, "testing.ok"), "status"), "ok");
+	assert_string_equal(str(cell(meta, "default.default"), "status"), "ok");
+	json_decref(meta);
+	free(resume);
+	free(dir);
+	free(log);
+	free(out);
+}
+
 /* Kernel definitions of our own, pointing at the repository's fragments. */
 static char *write_defs(void)
 {
@@ -383,6 +556,8 @@ int main(void)
 		cmocka_unit_test(test_quick_suite_in_the_default_kernel),
 		cmocka_unit_test(test_wall_mode_interleaves),
 		cmocka_unit_test(test_failure_drills),
+		cmocka_unit_test(test_qemu_killed_from_outside),
+		cmocka_unit_test(test_ctrl_c_stops_the_guest_and_resumes),
 		cmocka_unit_test(test_build_bad_inputs),
 	};
 
