@@ -368,6 +368,36 @@ out:
 	return ret;
 }
 
+int cb_baseline_keep_floors(struct cb_baseline *b, const char *old_file, char *err,
+			    size_t errlen)
+{
+	struct cb_baseline old;
+	size_t widened = 0;
+	char why[512];
+
+	if (cb_baseline_read(old_file, &old, err, errlen))
+		return -1;
+	if (cb_identity_incomparable(&old.id, &b->id, why, sizeof(why))) {
+		snprintf(err, errlen, "--keep-floors %s: not measured for these boots: %s",
+			 old_file, why);
+		cb_baseline_free(&old);
+		return -1;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct cb_base_entry *o = cb_baseline_find(&old, b->e[i].name);
+
+		if (o && o->floor_pct > b->e[i].floor_pct) {
+			b->e[i].floor_pct = o->floor_pct;
+			widened++;
+		}
+	}
+	snprintf(b->floors_from, sizeof(b->floors_from), "the wider of the spread of these "
+		 "boots and the floor of %s (cowbench %s): %zu of %zu widened", old_file,
+		 old.id.commit, widened, b->n);
+	cb_baseline_free(&old);
+	return 0;
+}
+
 int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, size_t errlen)
 {
 	json_t *benchmarks = json_object();
@@ -389,6 +419,8 @@ int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, 
 					      "boots", (int)b->e[i].boots));
 	json_object_set_new(root, "statistic",
 			    json_string(strcmp(b->id.mode, "icount") ? "median" : "minimum"));
+	if (*b->floors_from)
+		json_object_set_new(root, "noise_floors_from", json_string(b->floors_from));
 	json_object_set_new(root, "benchmarks", benchmarks);
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	ret = text ? cb_write_file_atomic(path, text, strlen(text)) : -1;

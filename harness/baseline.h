@@ -61,6 +61,7 @@ struct cb_baseline {
 	struct cb_identity id;
 	size_t n;
 	struct cb_base_entry *e;
+	char floors_from[512];	/* "" or how the floors were widened (--keep-floors) */
 };
 
 /*
@@ -84,6 +85,13 @@ int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out,
  */
 int cb_baseline_build(const char *const *datasets, size_t n, const char *cell,
 		      struct cb_baseline *out, char *err, size_t errlen);
+/*
+ * Widen @b's floors to those of the baseline in @old_file where they are
+ * wider (same mode, QEMU, kernel config and job, or -1 with @err); records
+ * where the floors came from in @b->floors_from.
+ */
+int cb_baseline_keep_floors(struct cb_baseline *b, const char *old_file, char *err,
+			    size_t errlen);
 int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, size_t errlen);
 int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t errlen);
 /*

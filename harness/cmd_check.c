@@ -51,6 +51,11 @@ static void usage(FILE *out)
 		"  --threshold PCT   default %.1f%% in icount mode (guest instructions),\n"
 		"                    %.1f%% otherwise; at most %.0f\n"
 		"  --cell CELL       kernel.variant to compare (default: the only cell)\n"
+		"  --keep-floors OLD with --write-baseline: each benchmark's floor is the\n"
+		"                    wider of the new boots' spread and OLD's (a baseline of\n"
+		"                    the same mode, QEMU, config and job): a floor is an\n"
+		"                    estimate from a handful of boots, and a new draw can\n"
+		"                    come out narrower than the noise is\n"
 		"  --allow-userland-change\n"
 		"                    gate even though the guest userland (init, benchmark\n"
 		"                    runner, probes, their libraries) differs from the\n"
@@ -89,7 +94,8 @@ static int baseline_target_ok(const char *file, char **datasets, int n)
 	return 0;
 }
 
-static int write_baseline(const char *file, const char *cell, char **datasets, int n)
+static int write_baseline(const char *file, const char *cell, char **datasets, int n,
+			  const char *keep_floors)
 {
 	struct cb_baseline b;
 	char err[1024];
@@ -99,12 +105,18 @@ static int write_baseline(const char *file, const char *cell, char **datasets, i
 	if (cb_baseline_build((const char *const *)datasets, (size_t)n, cell, &b, err,
 			      sizeof(err)))
 		return cb_usage_error("check", "%s", err);
+	if (keep_floors && cb_baseline_keep_floors(&b, keep_floors, err, sizeof(err))) {
+		cb_baseline_free(&b);
+		return cb_usage_error("check", "%s", err);
+	}
 	if (cb_baseline_write(&b, file, err, sizeof(err))) {
 		cb_baseline_free(&b);
 		return cb_usage_error("check", "%s", err);
 	}
 	printf("baseline %s: cell %s, %zu benchmarks, %s mode, %d boot%s\n", file, b.cell, b.n,
 	       b.id.mode, n, n == 1 ? " (no noise floor: give several datasets)" : "s");
+	if (*b.floors_from)
+		printf("  noise floors: %s\n", b.floors_from);
 	cb_baseline_free(&b);
 	return CB_EXIT_OK;
 }
@@ -219,13 +231,14 @@ int cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "write-baseline", required_argument, NULL, 'w' },
+		{ "keep-floors", required_argument, NULL, 'k' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "cell", required_argument, NULL, 'c' },
 		{ "allow-userland-change", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *baseline = NULL, *write = NULL, *cell = NULL;
+	const char *baseline = NULL, *write = NULL, *cell = NULL, *keep_floors = NULL;
 	double threshold = NAN;
 	bool allow_userland = false;
 	char *end;
@@ -239,6 +252,9 @@ int cmd_check(int argc, char **argv)
 			break;
 		case 'w':
 			write = optarg;
+			break;
+		case 'k':
+			keep_floors = optarg;
 			break;
 		case 'c':
 			cell = optarg;
@@ -263,11 +279,14 @@ int cmd_check(int argc, char **argv)
 			return CB_EXIT_USAGE;
 		}
 	}
+	if (keep_floors && !write)
+		return cb_usage_error("check", "--keep-floors goes with --write-baseline");
 	if (!baseline == !write)
 		return cb_usage_error("check", "give --baseline FILE (to check) or "
 				      "--write-baseline FILE (to make one)");
 	if (write)
-		return optind < argc ? write_baseline(write, cell, argv + optind, argc - optind)
+		return optind < argc ? write_baseline(write, cell, argv + optind, argc - optind,
+						      keep_floors)
 				     : cb_usage_error("check", "--write-baseline: no dataset given");
 	if (argc - optind != 1)
 		return cb_usage_error("check", "expected one DATASET directory, got %d",

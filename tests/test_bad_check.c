@@ -24,11 +24,12 @@
 #define DATA TEST_DATA "/check"
 
 static char *baseline;
+static char *log_path;	/* cowbench's output, the one file a refusal may write */
 
 /* Run cowbench with @args (a shell fragment); exit code, output in *@out. */
 static int cowbench(const char *args, char **out)
 {
-	char *log = cb_path(tmpdir, "cowbench.log");
+	char *log = log_path;
 	/* timeout: a FIFO or device that blocks the reader must fail the test, not hang it */
 	char *cmd = cb_strdup_printf("timeout 60 '%s' %s >'%s' 2>&1 </dev/null", COWBENCH_BIN,
 				     args, log);
@@ -38,26 +39,7 @@ static int cowbench(const char *args, char **out)
 	assert_non_null(*out);
 	unlink(log);
 	free(cmd);
-	free(log);
 	return rc;
-}
-
-/*
- * Every file under @dir with its size and mtime, one per line: what a
- * refused command must leave exactly as it was.
- */
-static char *tree_state(const char *dir)
-{
-	char *cmd = cb_strdup_printf("find '%s' -mindepth 1 ! -name cowbench.log -printf '%%p %%s %%T@ %%m\\n' | sort", dir);
-	FILE *p = popen(cmd, "r");
-	char *text = NULL;
-	size_t len = 0;
-
-	assert_non_null(p);
-	assert_true(getdelim(&text, &len, '\0', p) >= 0);
-	pclose(p);
-	free(cmd);
-	return text;
 }
 
 /* cowbench @args must exit 2, print @needle and leave @tmpdir as it was. */
@@ -70,9 +52,9 @@ static void refused(const char *needle, const char *fmt, ...)
 	va_start(ap, fmt);
 	assert_true(vasprintf(&args, fmt, ap) >= 0);
 	va_end(ap);
-	before = tree_state(tmpdir);
+	before = tree_snapshot(log_path);
 	rc = cowbench(args, &out);
-	after = tree_state(tmpdir);
+	after = tree_snapshot(log_path);
 	if (rc != 2 || !strstr(out, needle))
 		fail_msg("cowbench %s: exit %d (expected 2), output lacks \"%s\":\n%s", args, rc,
 			 needle, out);
@@ -172,6 +154,7 @@ static int setup(void **state)
 
 	if (tmpdir_setup(state))
 		return -1;
+	log_path = cb_path(tmpdir, "cowbench.log");
 	baseline = cb_path(tmpdir, "baseline.json");
 	args = cb_strdup_printf("check --write-baseline '%s' " DATA "/boot1 " DATA "/boot2",
 				baseline);

@@ -40,59 +40,6 @@ static char *workdir(void)
 	return cb_path(tmpdir, "cwd");
 }
 
-static FILE *snap_out;
-static const char *snap_skip;
-
-static int snap_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	size_t len = snap_skip ? strlen(snap_skip) : 0;
-
-	(void)ftw;
-	if (len && !strncmp(path, snap_skip, len) && (!path[len] || path[len] == '/'))
-		return 0;
-	/*
-	 * A directory's own mtime moves when the report's scratch directory
-	 * beside --out comes and goes; what it holds is listed entry by entry.
-	 */
-	if (flag == FTW_D || flag == FTW_DP)
-		fprintf(snap_out, "%s/\n", path);
-	else
-		fprintf(snap_out, "%s %o %lld %lld.%09ld\n", path, (unsigned)st->st_mode,
-			(long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-	return 0;
-}
-
-static int by_line(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every path under tmpdir but @skip's tree, files with mode, size and mtime, sorted. */
-static char *snapshot(const char *skip)
-{
-	char *text = NULL, *sorted = NULL, **lines = NULL, *save, *line;
-	size_t len, n = 0;
-	FILE *out;
-
-	snap_out = open_memstream(&text, &len);
-	snap_skip = skip;
-	assert_int_equal(nftw(tmpdir, snap_entry, 16, FTW_PHYS), 0);
-	fclose(snap_out);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		lines = realloc(lines, (n + 1) * sizeof(*lines));
-		assert_non_null(lines);
-		lines[n++] = line;
-	}
-	qsort(lines, n, sizeof(*lines), by_line);
-	out = open_memstream(&sorted, &len);
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s\n", lines[i]);
-	fclose(out);
-	free(lines);
-	free(text);
-	return sorted;
-}
-
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -158,11 +105,11 @@ static char *expect(int rc, const char *args, const char *out, const char *needl
 	char *qout = out ? cb_shell_quote(out) : NULL;
 	char *all = cb_strdup_printf("%s%s%s", args, out ? " --out " : "", out ? qout : "");
 	const char *skip = rc ? NULL : out;
-	char *before = snapshot(skip), *after, *log;
+	char *before = tree_snapshot(skip), *after, *log;
 	int got = run_report(all, &log);
 
 	assert_no_canary(all);
-	after = snapshot(skip);
+	after = tree_snapshot(skip);
 	if (strcmp(before, after))
 		fail_msg("report %s changed what is outside %s:\nbefore:\n%s\nafter:\n%s", all,
 			 skip ? skip : "(nothing: it was refused)", before, after);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "testutil.h"
 
 #define DATA TEST_DATA "/check"
@@ -219,6 +220,57 @@ static void test_unusable_inputs(void **state)
 	expect("no-such-dataset", 2, "no-such-dataset/meta.json");
 }
 
+/*
+ * --keep-floors: a new baseline's floors are never narrower than an older
+ * one's of the same job (a floor is an estimate from a few boots); the
+ * values are the new boots'.  From another job it is refused.
+ */
+static void test_keep_floors(void **state)
+{
+	char *wide = cb_path(tmpdir, "wide.json"), *kept = cb_path(tmpdir, "kept.json");
+	char *other = cb_path(tmpdir, "other-job.json"), *out, *text;
+	struct cb_baseline b, w, plain;
+	char err[512];
+	size_t widened = 0;
+
+	(void)state;
+	free(check_exits(0, "--write-baseline '%s' " DATA "/boot1 " DATA "/boot3-outlier", wide));
+	out = check_exits(0, "--write-baseline '%s' --keep-floors '%s' " DATA "/boot1 " DATA
+			  "/boot2", kept, wide);
+	assert_non_null(strstr(out, "noise floors: the wider of the spread of these boots"));
+	free(out);
+	assert_int_equal(cb_baseline_read(kept, &b, err, sizeof(err)), 0);
+	assert_int_equal(cb_baseline_read(wide, &w, err, sizeof(err)), 0);
+	/* the same boots without --keep-floors: the setup's baseline */
+	assert_int_equal(cb_baseline_read(baseline, &plain, err, sizeof(err)), 0);
+	for (size_t i = 0; i < w.n; i++) {
+		const struct cb_base_entry *k = cb_baseline_find(&b, w.e[i].name);
+		const struct cb_base_entry *p = cb_baseline_find(&plain, w.e[i].name);
+
+		assert_non_null(k);
+		assert_non_null(p);
+		assert_true(k->floor_pct >= w.e[i].floor_pct && k->floor_pct >= p->floor_pct);
+		assert_true(k->value == p->value);
+		widened += k->floor_pct > p->floor_pct;
+	}
+	assert_true(widened > 0);
+	cb_baseline_free(&b);
+	cb_baseline_free(&w);
+	cb_baseline_free(&plain);
+	text = cb_read_file(kept, NULL);
+	assert_non_null(strstr(text, "\"noise_floors_from\""));
+	free(text);
+	free(check_exits(0, "--write-baseline '%s' " DATA "/other-job", other));
+	out = check_exits(2, "--write-baseline '%s' --keep-floors '%s' " DATA "/boot1", kept,
+			  other);
+	assert_non_null(strstr(out, "not measured for these boots: job differs"));
+	free(out);
+	free(check_exits(2, "--baseline '%s' --keep-floors '%s' " DATA "/boot1", kept, wide));
+	free(other);
+	free(kept);
+	free(wide);
+}
+
 static void test_bad_baseline(void **state)
 {
 	char *old = cb_path(tmpdir, "format-2.json"), *text = cb_read_file(baseline, NULL), *at;
@@ -260,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_icount_gates_the_minimum),
 		cmocka_unit_test(test_unusable_inputs),
 		cmocka_unit_test(test_bad_baseline),
+		cmocka_unit_test(test_keep_floors),
 	};
 
 	return cmocka_run_group_tests(tests, make_baseline, tmpdir_teardown);

@@ -8,6 +8,10 @@
 #define CB_TESTUTIL_H
 
 #include <dirent.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -80,5 +84,62 @@ static inline json_t *load_json(const char *dir, const char *file)
 	free(path);
 	return j;
 }
+
+static FILE *snap_out;
+static const char *snap_skip;
+
+static inline int snap_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	size_t len = snap_skip ? strlen(snap_skip) : 0;
+
+	(void)ftw;
+	if (len && !strncmp(path, snap_skip, len) && (!path[len] || path[len] == '/'))
+		return 0;
+	/*
+	 * A directory's own mtime moves when the report's scratch directory
+	 * beside --out comes and goes; what it holds is listed entry by entry.
+	 */
+	if (flag == FTW_D || flag == FTW_DP)
+		fprintf(snap_out, "%s/\n", path);
+	else
+		fprintf(snap_out, "%s %o %lld %lld.%09ld\n", path, (unsigned)st->st_mode,
+			(long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	return 0;
+}
+
+static inline int by_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Every path under tmpdir but @skip's tree (NULL: none), files with mode,
+ * size and mtime, sorted: what a refused command must leave as it was.
+ */
+static inline char *tree_snapshot(const char *skip)
+{
+	char *text = NULL, *sorted = NULL, **lines = NULL, *save, *line;
+	size_t len, n = 0;
+	FILE *out;
+
+	snap_out = open_memstream(&text, &len);
+	snap_skip = skip;
+	assert_int_equal(nftw(tmpdir, snap_entry, 16, FTW_PHYS), 0);
+	fclose(snap_out);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lines = realloc(lines, (n + 1) * sizeof(*lines));
+		assert_non_null(lines);
+		lines[n++] = line;
+	}
+	qsort(lines, n, sizeof(*lines), by_line);
+	out = open_memstream(&sorted, &len);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s\n", lines[i]);
+	fclose(out);
+	free(lines);
+	free(text);
+	return sorted;
+}
+
 
 #endif
