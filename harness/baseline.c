@@ -39,11 +39,10 @@ static int copy_str(char *dst, size_t len, json_t *value, const char *what, char
 {
 	const char *s = json_string_value(value) ?: "";
 
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "%s holds a control character: refused", what);
-			return -1;
-		}
+	if (cb_find_control(s)) {
+		snprintf(err, errlen, "%s holds a control character: refused", what);
+		return -1;
+	}
 	if ((size_t)snprintf(dst, len, "%s", s) >= len) {
 		snprintf(err, errlen, "%s is %zu bytes, over the limit of %zu: refused", what,
 			 strlen(s), len - 1);

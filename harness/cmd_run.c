@@ -91,18 +91,16 @@ static int check_choice(const char *what, const char *value, const char *const *
  */
 static int text_arg(const char *opt, const char *value, char *err, size_t errlen)
 {
-	for (const char *p = value; *p; p++) {
-		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
-			continue;
-		char *shown = cb_printable(value);
+	const char *p = cb_find_control(value);
+	char *shown;
 
-		snprintf(err, errlen, "--%s '%.80s': a control character (0x%02x) is refused: the "
-			 "value goes into the guest's line-based job file", opt, shown,
-			 (unsigned char)*p);
-		free(shown);
-		return -1;
-	}
-	return 0;
+	if (!p)
+		return 0;
+	shown = cb_printable(value);
+	snprintf(err, errlen, "--%s '%.80s': a control character (0x%02x) is refused: the "
+		 "value goes into the guest's line-based job file", opt, shown, (unsigned char)*p);
+	free(shown);
+	return -1;
 }
 
 /*

@@ -63,17 +63,17 @@ int cb_job_check(const struct cb_job *job, char *err, size_t errlen)
 	};
 
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
-		for (const char *c = text[i].value; *c; c++) {
-			if ((unsigned char)*c >= 0x20 && *c != 0x7f)
-				continue;
-			char *shown = cb_printable(text[i].value);
+		const char *c = cb_find_control(text[i].value);
+		char *shown;
 
-			snprintf(err, errlen, "%s '%s' holds a control character (0x%02x), which "
-				 "the guest's line-based job file cannot carry", text[i].key, shown,
-				 (unsigned char)*c);
-			free(shown);
-			return -1;
-		}
+		if (!c)
+			continue;
+		shown = cb_printable(text[i].value);
+		snprintf(err, errlen, "%s '%s' holds a control character (0x%02x), which "
+			 "the guest's line-based job file cannot carry", text[i].key, shown,
+			 (unsigned char)*c);
+		free(shown);
+		return -1;
 	}
 	if (job->repetitions < 1) {
 		snprintf(err, errlen, "repetitions %d is not a count of 1 or more", job->repetitions);

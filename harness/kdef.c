@@ -95,7 +95,7 @@ int cb_kdef_parse(const char *text, const char *name, const char *root,
 		if (!*line || *line == '#')
 			continue;
 		for (const char *c = line; *c; c++) {
-			if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) {
+			if (cb_is_control(*c) && *c != '\t') {
 				snprintf(err, errlen, "line %d: control character 0x%02x", lineno,
 					 (unsigned char)*c);
 				goto out;

@@ -16,6 +16,7 @@
 
 #include "baseline.h"
 #include "results.h"
+#include "util.h"
 
 /* The most cells one report compares (a larger count is refused, saying so). */
 #define CB_REPORT_MAX_CELLS 64
@@ -127,7 +128,7 @@ void report_provenance_free(struct report_kv *kv, size_t n);
  */
 static inline char report_shown(char c)
 {
-	return (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
+	return cb_is_control(c) ? '?' : c;
 }
 
 /*

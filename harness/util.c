@@ -203,12 +203,20 @@ bool cb_path_within(const char *path, const char *dir)
 	return within;
 }
 
+const char *cb_find_control(const char *s)
+{
+	for (; *s; s++)
+		if (cb_is_control(*s))
+			return s;
+	return NULL;
+}
+
 char *cb_printable(const char *s)
 {
 	char *out = check_alloc(strdup(s));
 
 	for (char *p = out; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+		if (cb_is_control(*p))
 			*p = '?';
 	return out;
 }

@@ -37,6 +37,16 @@ int cb_parse_long(const char *s, long min, long max, long *out);
  */
 bool cb_path_within(const char *path, const char *dir);
 /*
+ * A control character (newline, escape, DEL, ...): what nothing from
+ * outside may put into a line-based file, a table row or a terminal.
+ */
+static inline bool cb_is_control(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+/* The first control character in @s, or NULL. */
+const char *cb_find_control(const char *s);
+/*
  * A copy of @s fit for a terminal or a line-based file: every control
  * character (newline, escape, ...) becomes '?'.  malloc'd.
  */
