@@ -684,6 +684,25 @@ static bool artifact_complete(const struct cb_kernel_artifact *a)
 	return complete;
 }
 
+/*
+ * The artifact is stored under the key of the patches and config fragments
+ * read before the build; an edit to one of them while it ran (the tree was
+ * patched from the files as they were then) would store one kernel under
+ * another's key.  Nothing is stored then.
+ */
+static int inputs_unchanged(struct kbuild *b)
+{
+	struct cb_kernel_artifact now;
+
+	if (cb_kbuild_key(b->k, &now, b->err, b->errlen))
+		return CB_EXIT_USAGE;
+	if (strcmp(now.key, b->a->key))
+		return fail(b, CB_EXIT_FAIL, "the patch series or a config fragment of kernel "
+			    "'%s' changed while it was being built; nothing was stored: run "
+			    "again", b->k->name);
+	return 0;
+}
+
 static int build(struct kbuild *b, struct progress *p)
 {
 	int ret;
@@ -706,6 +725,8 @@ static int build(struct kbuild *b, struct progress *p)
 		stage(p, "compile");
 		ret = compile(b, p);
 	}
+	if (!ret)
+		ret = inputs_unchanged(b);
 	if (!ret) {
 		stage(p, "selftests + store");
 		b->a->build_s = cb_now_s() - p->start;
@@ -764,7 +785,14 @@ int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
 	tree_fd = take_lock(&b, tree_lock, "this source", o->quiet);
 	if (tree_fd >= 0)
 		obj_fd = take_lock(&b, obj_lock, "this kernel", o->quiet);
-	if (obj_fd >= 0) {
+	/*
+	 * The key again, now that no build can patch the tree: the patches or
+	 * fragments may have changed while this build waited, and the tree
+	 * is patched from what they say now.
+	 */
+	if (obj_fd >= 0 && cb_kbuild_key(k, a, err, errlen))
+		ret = CB_EXIT_USAGE;
+	else if (obj_fd >= 0) {
 		/* The build we waited for may have made this very artifact. */
 		if (!o->force && artifact_complete(a)) {
 			a->cached = true;

@@ -244,6 +244,79 @@ static void test_second_build_waits_for_the_kernel(void **state)
 	free(cache);
 }
 
+/*
+ * A build that waited for the tree builds what the patch series says once
+ * it holds the lock, under that series' key: here the series is emptied
+ * while the build waits, and the artifact of the empty series is already
+ * in the cache, so the build must find it instead of building (and failing
+ * at configure, as t does) under the key of the series it first read.
+ */
+static void test_key_is_taken_under_the_lock(void **state)
+{
+	char *cache = use_cache("cache-rekey"), *series = cb_path(tmpdir, "defs/series");
+	char *patch = cb_path(tmpdir, "defs/x.patch"), *out_path, *out, *lock, *cow, *dir;
+	struct cb_kernel_artifact a;
+	struct cb_kdef k;
+	char err[1024], id[256];
+	bool waiting = false;
+	int fd, status;
+	pid_t pid;
+
+	(void)state;
+	load_t(&k);
+	assert_int_equal(cb_kbuild_key(&k, &a, err, sizeof(err)), 0);	/* empty series */
+	cow = cb_strdup_printf("%s/selftests/cow", a.dir);
+	dir = cb_strdup_printf("%s/selftests", a.dir);
+	assert_int_equal(cb_mkdir_p(dir), 0);
+	assert_int_equal(cb_write_file_atomic(a.bzimage, "k", 1), 0);
+	assert_int_equal(cb_write_file_atomic(cow, "#!/bin/sh\n", 10), 0);
+	assert_int_equal(chmod(cow, 0755), 0);
+	assert_int_equal(cb_write_file_atomic(patch, "not a patch\n", 12), 0);
+	assert_int_equal(cb_write_file_atomic(series, "x.patch\n", 8), 0);
+
+	assert_int_equal(cb_kbuild_source_id(&k, id, sizeof(id), err, sizeof(err)), 0);
+	lock = cb_kbuild_tree_lock(id);
+	dir = cb_path(cache, "trees");
+	assert_int_equal(cb_mkdir_p(dir), 0);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	out_path = cb_strdup_printf("%s.out", cache);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(o, 2);
+		execl(COWBENCH_BIN, "cowbench", "build", "t", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 600 && !waiting; i++) {
+		waiting = blocked_on_flock(pid);
+		if (!waiting)
+			sleep_ms(100);
+	}
+	assert_int_equal(cb_write_file_atomic(series, "", 0), 0);
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	out = cb_read_file(out_path, NULL);
+	if (!waiting)
+		fail_msg("the build did not wait for %s: %s", lock, out ? out : "");
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) != 0)
+		fail_msg("the build did not find the artifact of the series it applies: %s",
+			 out ? out : "");
+	free(out);
+	free(out_path);
+	free(lock);
+	free(dir);
+	free(cow);
+	free(patch);
+	free(series);
+	free(cache);
+}
+
 /* A lock that cannot be had is an error naming it, not a build without it. */
 static void test_unopenable_lock_is_an_error(void **state)
 {
@@ -343,6 +416,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_second_build_waits_for_the_tree),
 		cmocka_unit_test(test_second_build_waits_for_the_kernel),
+		cmocka_unit_test(test_key_is_taken_under_the_lock),
 		cmocka_unit_test(test_unopenable_lock_is_an_error),
 		cmocka_unit_test(test_bad_arguments_are_refused_first),
 		cmocka_unit_test(test_no_cap_on_kernels),
