@@ -14,6 +14,7 @@
  *   "COWBENCH-FILE <name> <size>\n" <size bytes> "\nCOWBENCH-END <name>\n"
  * and "COWBENCH-DONE\n" at the end.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -182,16 +183,15 @@ static bool read_job(const char *path, struct job *job, char *why, size_t len)
 
 static void save_clock_res(const char *name);
 
-/* Copy a file into the output directory under another name. */
-static void save_file(const char *from, const char *name)
+/* Copy the file @from to the path @to. */
+static void copy_file(const char *from, const char *to)
 {
-	char to[256], buf[8192];
+	char buf[8192];
 	ssize_t n;
 	int in = open(from, O_RDONLY), out;
 
 	if (in < 0)
 		return;
-	snprintf(to, sizeof(to), OUT_DIR "/%s", name);
 	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
 		if (write(out, buf, (size_t)n) != n)
@@ -201,6 +201,126 @@ static void save_file(const char *from, const char *name)
 		close(out);
 }
 
+/* Copy a file into the output directory under another name. */
+static void save_file(const char *from, const char *name)
+{
+	char to[256];
+
+	snprintf(to, sizeof(to), OUT_DIR "/%s", name);
+	copy_file(from, to);
+}
+
+/*
+ * The policy files: every regular file of /sys/kernel/mm/cowbench/ (the
+ * cowbench series' knobs, "[active] other", and its counters such as
+ * tainted), read as a directory so a knob a later patch adds is recorded
+ * without a change here.  Their names become file names here and on the
+ * host: 1..POLICY_NAME_MAX of [a-z0-9_], anything else is left out (and
+ * said).  An unpatched kernel has no directory: nothing is recorded.
+ */
+#define POLICY_DIR "/sys/kernel/mm/cowbench"
+#define POLICY_NAME_MAX 40
+#define POLICY_MAX 64		/* files recorded at most (the series has 4) */
+
+static bool policy_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len > POLICY_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* @name is a policy name, or one followed by ".after" when @after may be. */
+static bool policy_entry_ok(const char *name, bool after)
+{
+	char copy[POLICY_NAME_MAX + sizeof(".after")];
+	size_t len = strlen(name);
+
+	if (after && len > 6 && !strcmp(name + len - 6, ".after") && len < sizeof(copy)) {
+		memcpy(copy, name, len - 6);
+		copy[len - 6] = '\0';
+		return policy_name_ok(copy);
+	}
+	return policy_name_ok(name);
+}
+
+/*
+ * The names in @dir that start with @prefix and, after it, pass
+ * policy_entry_ok(), that are regular files (not followed: a link is left
+ * out), sorted bytewise: @names[0..returned) malloc'd, free_names() frees
+ * them.  0 when @dir does not exist.  The kernel's directory (@after false,
+ * its entries said on the console when left out) and the guest's record of
+ * it (@after: also the ".after" copies).
+ */
+static size_t policy_names(const char *dir, const char *prefix, char *names[POLICY_MAX],
+			   bool after)
+{
+	size_t n = 0, plen = strlen(prefix);
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    strncmp(e->d_name, prefix, plen))
+			continue;
+		if (!policy_entry_ok(e->d_name + plen, after) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode) || n == POLICY_MAX) {
+			if (!after)
+				say("warning: %s/%.60s not recorded (%s)", dir, e->d_name,
+				    n == POLICY_MAX ? "more than 64 files" :
+				    !policy_name_ok(e->d_name + plen) ?
+				    "name not 1-40 of [a-z0-9_]" : "not a regular file");
+			continue;
+		}
+		names[n] = strdup(e->d_name + plen);
+		if (names[n])
+			n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), name_cmp);
+	return n;
+}
+
+static void free_names(char *names[], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+}
+
+/*
+ * Each policy file of @sysdir into @outdir/policy.<name>, and after the
+ * suites (@suffix ".after") again: a counter (tainted) has moved by then.
+ */
+static size_t record_policies(const char *sysdir, const char *outdir, const char *suffix)
+{
+	char *names[POLICY_MAX];
+	size_t n = policy_names(sysdir, "", names, false);
+
+	for (size_t i = 0; i < n; i++) {
+		char from[256], as[256];
+
+		snprintf(from, sizeof(from), "%s/%s", sysdir, names[i]);
+		snprintf(as, sizeof(as), "%s/policy.%s%s", outdir, names[i], suffix);
+		copy_file(from, as);
+	}
+	free_names(names, n);
+	return n;
+}
+
 /* The kernel's own account of itself and of the policy knobs it runs with. */
 static void record_kernel(const char *when)
 {
@@ -208,8 +328,10 @@ static void record_kernel(const char *when)
 
 	snprintf(name, sizeof(name), "guest/vmstat.%s", when);
 	save_file("/proc/vmstat", name);
-	if (strcmp(when, "before"))
+	if (strcmp(when, "before")) {
+		record_policies(POLICY_DIR, OUT_DIR "/guest", ".after");
 		return;
+	}
 	save_file("/proc/version", "guest/version");
 	save_file("/proc/cmdline", "guest/cmdline");
 	save_file("/proc/cpuinfo", "guest/cpuinfo");
@@ -219,16 +341,8 @@ static void record_kernel(const char *when)
 	save_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
 		  "guest/clocksource");
 	save_clock_res("guest/clock_res_ns");
-	/* Policy knobs the cowbench series exports (none on an unpatched kernel). */
-	const char *const knobs[] = { "reuse", "ro_pin", "pin_bias", "fork_pinned",
-				      "gmem_convert" };
-	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
-		char path[128], as[64];
-
-		snprintf(path, sizeof(path), "/sys/kernel/mm/cowbench/%s", knobs[i]);
-		snprintf(as, sizeof(as), "guest/policy.%s", knobs[i]);
-		save_file(path, as);
-	}
+	/* The cowbench series' knobs and counters (none on an unpatched kernel). */
+	record_policies(POLICY_DIR, OUT_DIR "/guest", "");
 }
 
 /* Run argv with stdout/stderr to files in OUT_DIR; report how it ended. */
@@ -484,12 +598,32 @@ static const char *const result_files[] = {
 	"guest/version", "guest/cmdline", "guest/cpuinfo", "guest/meminfo",
 	"guest/thp_enabled", "guest/nohz_full", "guest/clocksource", "guest/clock_res_ns",
 	"guest/vmstat.before", "guest/vmstat.after",
-	"guest/policy.reuse", "guest/policy.ro_pin", "guest/policy.pin_bias",
-	"guest/policy.fork_pinned", "guest/policy.gmem_convert",
+	NULL,	/* here every guest/policy.* that record_policies() wrote */
 	"micro.json", "micro.console", "micro.stderr", "probes.tap", "probes.stderr",
 	"selftest.cow.tap", "selftest.cow.stderr",
 	"selftest.gup_longterm.tap", "selftest.gup_longterm.stderr",
 };
+
+/*
+ * Every policy file record_policies() wrote under @outdir/guest, sorted:
+ * the names come from the directory, so the host gets whatever knobs the
+ * kernel exported (harness/frames.c takes any name of [A-Za-z0-9._/-]).
+ */
+static void send_policies(int tty, const char *outdir)
+{
+	char dir[256], *names[POLICY_MAX];
+	size_t n;
+
+	snprintf(dir, sizeof(dir), "%s/guest", outdir);
+	n = policy_names(dir, "policy.", names, true);
+	for (size_t i = 0; i < n; i++) {
+		char name[256];
+
+		snprintf(name, sizeof(name), "guest/policy.%s", names[i]);
+		send_file(tty, outdir, name);
+	}
+	free_names(names, n);
+}
 
 static void send_results(void)
 {
@@ -505,8 +639,13 @@ static void send_results(void)
 		cfmakeraw(&t);
 		tcsetattr(tty, TCSANOW, &t);
 	}
-	for (size_t i = 0; i < sizeof(result_files) / sizeof(result_files[0]); i++)
-		send_file(tty, OUT_DIR, result_files[i]);
+	for (size_t i = 0; i < sizeof(result_files) / sizeof(result_files[0]); i++) {
+		if (result_files[i]) {
+			send_file(tty, OUT_DIR, result_files[i]);
+			continue;
+		}
+		send_policies(tty, OUT_DIR);
+	}
 	write_all(tty, "COWBENCH-DONE\n", 14);
 	tcdrain(tty);
 	close(tty);

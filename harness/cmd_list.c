@@ -18,8 +18,8 @@ static void print_name(const struct cb_case *c, const struct cb_params *p, void 
 
 static void print_case(const struct cb_case *c)
 {
-	printf("%-24s per %-4s  %s\n", c->name, c->item, c->summary);
-	printf("%-24s sizes:", "");
+	printf("%-32s per %-4s  %s\n", c->name, c->item, c->summary);
+	printf("%-32s sizes:", "");
 	for (const size_t *s = c->sizes; *s; s++) {
 		char buf[32];
 

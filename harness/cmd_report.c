@@ -71,11 +71,15 @@ static void usage(FILE *out)
 
 void report_events_text(const struct report_row *row, char *buf, size_t len)
 {
+	struct cb_event_list list;
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (size_t k = 0; k < cb_nr_key_events && used < len; k++) {
-		const char *ev = cb_key_events[k];
+	cb_event_list_init(&list);
+	cb_event_list_add(&list, row->base);
+	cb_event_list_add(&list, row->now);
+	for (size_t k = 0; k < list.n && used < len; k++) {
+		const char *ev = list.name[k];
 		double eb = cb_result_event_median(row->base, ev);
 		double en = cb_result_event_median(row->now, ev);
 

@@ -169,6 +169,84 @@ static void copy_row(const struct matrix *m, const char *name, void *arg)
 	end_row(m);
 }
 
+/*
+ * The series' other events (cb_series_event(): vm.ro_pin_shared, ...,
+ * and any a later patch adds), one table each, per 1000 items: the rows
+ * where a cell moved it and the cells that measured it differ by more
+ * than EVENT_SAME of the larger (one such cell: where it moved), so an
+ * event every policy counts alike, give or take a race, does not bury the
+ * ones a policy changes.
+ */
+#define EVENT_SAME 0.02
+struct event_walk {
+	const char *event;
+	size_t rows;
+	bool print;
+};
+
+static void event_row(const struct matrix *m, const char *name, void *arg)
+{
+	struct event_walk *w = arg;
+	double first = NAN;
+	bool any = false, differ = false;
+	size_t measured = 0;
+
+	/* among the cells that measured it: one that failed is no difference */
+	for (size_t c = 0; c < m->n; c++) {
+		double v = cb_result_event_median(cb_results_find(&m->cell[c].res, name), w->event);
+
+		if (!isfinite(v))
+			continue;
+		any |= v > 0;
+		if (!measured++)
+			first = v;
+		else
+			differ |= fabs(v - first) > EVENT_SAME * fmax(fabs(v), fabs(first));
+	}
+	differ |= measured == 1;
+	if (!any || !differ)
+		return;
+	w->rows++;
+	if (!w->print)
+		return;
+	print_label(m, name);
+	for (size_t c = 0; c < m->n; c++) {
+		double v = cb_result_event_median(cb_results_find(&m->cell[c].res, name), w->event);
+		char text[32] = "-";
+
+		if (isfinite(v))
+			snprintf(text, sizeof(text), "%.4g", v * 1000);
+		print_value(m, c, text);
+	}
+	end_row(m);
+}
+
+static void event_tables(const struct matrix *m)
+{
+	struct cb_event_list list;
+
+	cb_event_list_init(&list);
+	for (size_t c = 0; c < m->n; c++)
+		for (size_t i = 0; i < m->cell[c].res.n; i++)
+			cb_event_list_add(&list, &m->cell[c].res.r[i]);
+	for (size_t e = 0; e < list.n; e++) {
+		struct event_walk w = { list.name[e], 0, false };
+		char title[LABEL_W + 1];
+
+		/* the copies have their table; only the series' own events here */
+		if (!cb_series_event(w.event) || !strcmp(w.event, "vm.cow_copy") ||
+		    !strcmp(w.event, "vm.cow_copy_spurious"))
+			continue;
+		for_each_benchmark(m, event_row, &w);
+		if (!w.rows)
+			continue;
+		snprintf(title, sizeof(title), "%s per 1000 items", w.event + 3);
+		print_header(m, title);
+		w.print = true;
+		for_each_benchmark(m, event_row, &w);
+	}
+}
+
 /* Per item, the references the specref generator took inside the region. */
 static void specref_row(const struct matrix *m, const char *name, void *arg)
 {
@@ -195,36 +273,125 @@ static bool has_specref(const struct cb_results *res)
 	return false;
 }
 
-/* "ok", "not ok" or "-" for probe @nr of a cell's probes.tap. */
-static const char *probe_verdict(const char *tap, int nr)
-{
-	char ok[32], not_ok[32];
-
-	snprintf(ok, sizeof(ok), "\nok %d ", nr);
-	snprintf(not_ok, sizeof(not_ok), "\nnot ok %d ", nr);
-	if (!tap)
-		return "-";
-	if (strstr(tap, ok))
-		return "ok";
-	return strstr(tap, not_ok) ? "NOT OK" : "-";
-}
-
-/* The probe's name: what its TAP line says before the first ':'. */
-static void probe_name(const char *tap, int nr, char *buf, size_t len)
+/*
+ * Probe @nr's TAP line in a cell's probes.tap, just past "ok N " or
+ * "not ok N " (*@pass says which), or NULL.
+ */
+static const char *probe_line(const char *tap, int nr, bool *pass)
 {
 	char needle[32];
 	const char *line;
 
-	for (int pass = 0; pass < 2; pass++) {
-		snprintf(needle, sizeof(needle), pass ? "\nnot ok %d " : "\nok %d ", nr);
-		line = tap ? strstr(tap, needle) : NULL;
+	for (int p = 0; p < 2 && tap; p++) {
+		snprintf(needle, sizeof(needle), p ? "\nnot ok %d " : "\nok %d ", nr);
+		line = strstr(tap, needle);
 		if (line) {
-			line += strlen(needle);
-			snprintf(buf, len, "probe %d: %.*s", nr, (int)strcspn(line, ":\n"), line);
-			return;
+			*pass = !p;
+			return line + strlen(needle);
 		}
 	}
-	snprintf(buf, len, "probe %d", nr);
+	return NULL;
+}
+
+/*
+ * The cell's verdict on probe @nr, as bench/probes.c words it: "ok",
+ * "skip" (ok with "# SKIP"), "REFUSED" (not ok, the policy refused a pin
+ * and the caller broke: "name: refused: ..."), "NOT OK", or "-".
+ */
+static const char *probe_verdict(const char *tap, int nr)
+{
+	bool pass = false;
+	const char *line = probe_line(tap, nr, &pass);
+	size_t len = line ? strcspn(line, "\n") : 0;
+	const char *colon = line ? memchr(line, ':', len) : NULL;
+
+	if (!line)
+		return "-";
+	if (pass) {
+		const char *skip = strstr(line, " # SKIP");
+
+		return skip && skip < line + len ? "skip" : "ok";
+	}
+	return colon && !strncmp(colon, ": refused:", 10) ? "REFUSED" : "NOT OK";
+}
+
+/* The probe's name: what its TAP line says before the first ':' or " # ". */
+static void probe_name(const char *tap, int nr, char *buf, size_t len)
+{
+	bool pass;
+	const char *line = probe_line(tap, nr, &pass), *hash;
+	size_t n;
+
+	if (!line) {
+		snprintf(buf, len, "probe %d", nr);
+		return;
+	}
+	n = strcspn(line, ":\n");
+	hash = strstr(line, " # ");
+	if (hash && (size_t)(hash - line) < n)
+		n = (size_t)(hash - line);
+	snprintf(buf, len, "probe %d: %.*s", nr, (int)n, line);
+}
+
+/*
+ * One row per policy knob any cell's kernel exported (meta.json "policies",
+ * from /sys/kernel/mm/cowbench/), in the order first met: the value each
+ * cell ran with, "-" where its kernel had no such knob -- what really ran,
+ * not what the variant's name says.
+ */
+static void knob_rows(const struct matrix *m)
+{
+	for (size_t c = 0; c < m->n; c++) {
+		json_t *knobs = json_object_get(m->cell[c].meta, "policies"), *v;
+		const char *knob;
+
+		json_object_foreach(knobs, knob, v) {
+			char label[LABEL_W + 1];
+			bool seen = false;
+
+			for (size_t p = 0; p < c && !seen; p++)
+				seen = json_object_get(json_object_get(m->cell[p].meta, "policies"),
+						       knob) != NULL;
+			if (seen)
+				continue;
+			snprintf(label, sizeof(label), "policy %s", knob);
+			print_label(m, label);
+			for (size_t k = 0; k < m->n; k++)
+				print_value(m, k, json_string_value(json_object_get(
+					json_object_get(m->cell[k].meta, "policies"), knob)) ?: "-");
+			end_row(m);
+		}
+	}
+}
+
+/*
+ * The kernel's sticky count of paths upstream's DEBUG_VM checks forbid
+ * (meta.json "tainted"): "TAINTED n" where a policy took one, "0", "?" for
+ * a file that was no count, "-" for a kernel without the counter.
+ */
+static void policy_rows(const struct matrix *m)
+{
+	bool any = false;
+
+	for (size_t c = 0; c < m->n; c++)
+		any |= json_object_get(m->cell[c].meta, "tainted") != NULL;
+	if (!any)
+		return;
+	print_label(m, "policy tainted (DEBUG_VM checks skipped)");
+	for (size_t c = 0; c < m->n; c++) {
+		json_t *t = json_object_get(m->cell[c].meta, "tainted");
+		char text[48] = "-";
+
+		if (json_is_integer(t) && json_integer_value(t))
+			snprintf(text, sizeof(text), "TAINTED %lld",
+				 (long long)json_integer_value(t));
+		else if (json_is_integer(t))
+			snprintf(text, sizeof(text), "0");
+		else if (t)
+			snprintf(text, sizeof(text), "?");
+		print_value(m, c, text);
+	}
+	end_row(m);
 }
 
 static void correctness(const struct matrix *m)
@@ -266,6 +433,7 @@ static void correctness(const struct matrix *m)
 		}
 		end_row(m);
 	}
+	knob_rows(m);
 	print_label(m, "kernel BUG/Oops / WARNING lines");
 	for (size_t c = 0; c < m->n; c++) {
 		char text[32];
@@ -276,6 +444,7 @@ static void correctness(const struct matrix *m)
 		print_value(m, c, text);
 	}
 	end_row(m);
+	policy_rows(m);
 	print_label(m, "status");
 	for (size_t c = 0; c < m->n; c++)
 		print_value(m, c, json_string_value(json_object_get(m->cell[c].meta, "status")) ?: "-");
@@ -370,6 +539,7 @@ int cb_matrix_write(json_t *meta, const char *run_dir, FILE *out, bool markdown,
 	for_each_benchmark(&m, time_row, NULL);
 	print_header(&m, "COW copies (spurious) per 1000 items");
 	for_each_benchmark(&m, copy_row, NULL);
+	event_tables(&m);
 	for (i = 0; i < m.n; i++)
 		if (m.cell[i].res.n && has_specref(&m.cell[i].res))
 			break;

@@ -189,32 +189,48 @@ static const char *unit(const struct report *r)
 	return report_icount(r) ? "guest instructions" : "ns";
 }
 
-/* change.dat: benchmark, then change, low, high per non-baseline cell. */
+/*
+ * change.dat: benchmark, then change, low, high per non-baseline cell that
+ * has a change to show (gnuplot refuses a histogram column with no valid
+ * point: a cell whose every benchmark failed or was skipped, say).
+ */
 static int plot_change(const struct report *r, const char *dir, char *err, size_t errlen)
 {
 	const struct report_cell *b = &r->cell[r->base];
-	size_t rows = 0;
-	FILE *f = open_data(dir, "change", err, errlen);
+	bool shown[CB_REPORT_MAX_CELLS] = { false };
+	size_t rows = 0, ncells = 0;
+	FILE *f;
 	char numbers[128], *title, *ylabel;
 	int ret;
 
+	for (size_t i = 0; i < b->res.n; i++) {
+		for (size_t c = 0; c < r->n; c++) {
+			struct report_row row;
+
+			if (c != r->base && !shown[c] && report_compare(r, c, i, &row)) {
+				shown[c] = true;
+				ncells++;
+			}
+		}
+	}
+	f = open_data(dir, "change", err, errlen);
 	if (!f)
 		return -1;
 	fprintf(f, "benchmark");
 	for (size_t c = 0; c < r->n; c++) {
-		if (c != r->base) {
+		if (shown[c]) {
 			fputc(' ', f);
 			dat_string(f, r->cell[c].name);
 			fputs(" lo hi", f);
 		}
 	}
 	fprintf(f, "\n");
-	for (size_t i = 0; i < b->res.n; i++) {
+	for (size_t i = 0; i < b->res.n && ncells; i++) {
 		struct report_row row[CB_REPORT_MAX_CELLS];
 		bool ok[CB_REPORT_MAX_CELLS], any = false;
 
 		for (size_t c = 0; c < r->n; c++) {
-			ok[c] = c != r->base && report_compare(r, c, i, &row[c]);
+			ok[c] = shown[c] && report_compare(r, c, i, &row[c]);
 			any |= ok[c];
 		}
 		if (!any)
@@ -224,7 +240,7 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 			if (ok[c])
 				fprintf(f, " %.4f %.4f %.4f", row[c].change, row[c].ci_lo,
 					row[c].ci_hi);
-			else if (c != r->base)
+			else if (shown[c])
 				fprintf(f, " NaN NaN NaN");
 		}
 		fprintf(f, "\n");
@@ -238,7 +254,7 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 				 report_statistic(r), b->name);
 	ylabel = cb_strdup_printf("%% change in %s per item", unit(r));
 	snprintf(numbers, sizeof(numbers), "width=%zu; height=560; ncells=%zu",
-		 600 + rows * 18 * (r->n - 1), r->n - 1);
+		 600 + rows * 18 * ncells, ncells);
 	ret = gnuplot(dir, "change", "change", numbers,
 		      (const char *const[]){ "title", title, "ylabel", ylabel, NULL }, err,
 		      errlen);
@@ -403,9 +419,15 @@ static int plot_events(const struct report *r, const char *dir, char *err, size_
 
 	if (!f)
 		return -1;
+	struct cb_event_list all;
+
+	cb_event_list_init(&all);
+	for (size_t c = 0; c < r->n; c++)
+		for (size_t i = 0; i < r->cell[c].res.n; i++)
+			cb_event_list_add(&all, &r->cell[c].res.r[i]);
 	list = open_memstream(&names, &len);
-	for (size_t e = 0; e < cb_nr_key_events; e++) {
-		const char *ev = cb_key_events[e];
+	for (size_t e = 0; e < all.n; e++) {
+		const char *ev = all.name[e];
 		size_t rows = 0;
 
 		for (size_t i = 0; i < b->res.n; i++) {

@@ -428,10 +428,51 @@ const char *const cb_key_events[] = {
 	/* added by the cowbench series (patches/6.12/0002) */
 	"vm.cow_copy", "vm.cow_copy_spurious", "vm.cow_unshare", "vm.cow_reuse_exclusive",
 	"vm.cow_reuse_checked", "vm.fork_copy_pinned",
+	/* R/O pins on shared pages, fork of pinned pages (patches 0007-0010) */
+	"vm.ro_pin_unshare", "vm.ro_pin_shared", "vm.ro_pin_refused", "vm.fork_share_pinned",
+	"vm.cow_reuse_pinned", "vm.cow_copy_noreuse",
 	/* references the speculative-reference generator took (patch 0006) */
 	"specref_refs",
 };
 const size_t cb_nr_key_events = sizeof(cb_key_events) / sizeof(cb_key_events[0]);
+
+bool cb_series_event(const char *name)
+{
+	static const char *const prefixes[] = { "vm.cow_", "vm.ro_pin_", "vm.fork_" };
+
+	bool family = false;
+
+	/* a dataset's name reaches gnuplot and Markdown unescaped: a plain word only */
+	if (strlen(name) > 48 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.") !=
+	    strlen(name))
+		return false;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]) && !family; i++)
+		family = !strncmp(name, prefixes[i], strlen(prefixes[i])) &&
+			 name[strlen(prefixes[i])];
+	return family;
+}
+
+void cb_event_list_init(struct cb_event_list *l)
+{
+	l->n = 0;
+	for (size_t k = 0; k < cb_nr_key_events && l->n < CB_EVENT_LIST_MAX; k++)
+		l->name[l->n++] = cb_key_events[k];
+}
+
+void cb_event_list_add(struct cb_event_list *l, const struct cb_result *r)
+{
+	for (size_t e = 0; r && e < r->nr_events; e++) {
+		const char *name = r->events[e].name;
+		bool listed = false;
+
+		if (!cb_series_event(name))
+			continue;
+		for (size_t i = 0; i < l->n && !listed; i++)
+			listed = !strcmp(l->name[i], name);
+		if (!listed && l->n < CB_EVENT_LIST_MAX)
+			l->name[l->n++] = name;
+	}
+}
 
 double cb_result_event_median(const struct cb_result *r, const char *name)
 {
@@ -478,12 +519,16 @@ void cb_results_print(const struct cb_results *res, FILE *out)
 		fprintf(out, "%-40s ", r->name);
 		print_time(out, st.median, r->item[0] ? r->item : "item");
 		fprintf(out, " %6.1f%% %4zu ", st.cv * 100, st.n);
-		for (size_t k = 0; k < cb_nr_key_events; k++) {
-			double v = cb_result_event_median(r, cb_key_events[k]);
+		struct cb_event_list ev;
+
+		cb_event_list_init(&ev);
+		cb_event_list_add(&ev, r);
+		for (size_t k = 0; k < ev.n; k++) {
+			double v = cb_result_event_median(r, ev.name[k]);
 
 			if (v != 0.0)
-				fprintf(out, " %s=%.3g", strncmp(cb_key_events[k], "vm.", 3) ?
-					cb_key_events[k] : cb_key_events[k] + 3, v);
+				fprintf(out, " %s=%.3g", strncmp(ev.name[k], "vm.", 3) ?
+					ev.name[k] : ev.name[k] + 3, v);
 		}
 		fputc('\n', out);
 	}

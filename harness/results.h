@@ -105,6 +105,26 @@ int cb_filter_count(bool quick, const char *filter);
 extern const char *const cb_key_events[];
 extern const size_t cb_nr_key_events;
 /*
+ * Whether @name ("vm.ro_pin_shared") is one of the cowbench series' own
+ * events, by its family's prefix (vm.cow_*, vm.ro_pin_*, vm.fork_*): what
+ * a later patch adds is shown as a key event without a change here.  Only
+ * a plain word of [a-z0-9_.], at most 48 bytes: the names come from a
+ * dataset and reach gnuplot and Markdown as they are.
+ */
+bool cb_series_event(const char *name);
+/*
+ * The events a table shows: cb_key_events, then each series event a
+ * result has that they do not list, in the order first met.  The names
+ * are borrowed (static, or the results'), valid while the results are.
+ */
+#define CB_EVENT_LIST_MAX 128
+struct cb_event_list {
+	size_t n;
+	const char *name[CB_EVENT_LIST_MAX];
+};
+void cb_event_list_init(struct cb_event_list *l);
+void cb_event_list_add(struct cb_event_list *l, const struct cb_result *r);
+/*
  * Median per item of event @name over @r's repetitions: 0 when it never
  * moved (counters are written only when non-zero), NAN for no measurement
  * (@r NULL, skipped or failed).

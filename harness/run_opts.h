@@ -42,6 +42,17 @@ int cb_run_summarise(const struct cb_run_opts *o, const char *dir, const char *j
 int cb_run_vm(const struct cb_run_opts *o);
 /* Requested "cowbench.<knob>=<value>" vs the guest's active policy files. */
 int cb_policy_check(const char *cmdline, const char *cell_dir, char *why, size_t len);
+/* The policy files' names the guest records (bench/guest_init.c's rule). */
+#define CB_POLICY_NAME_MAX 40
+#define CB_POLICY_MAX 64
+bool cb_policy_name_ok(const char *name);
+/*
+ * The cell's "policies" (active value per knob), "tainted" (count after the
+ * suites) and "policy_files" (other files) from its guest/policy.* files.
+ */
+void cb_policy_record(const char *cell_dir, struct json_t *s);
+/* --rounds: the cell's tainted count, the sum of its rounds' (@list). */
+void cb_rounds_tainted(struct json_t *s, struct json_t *list);
 /* Whether a guest suite's end ("exit 0", "signal 11 ...") fails its cell. */
 bool cb_suite_end_failed(const char *name, const char *end);
 

@@ -8,8 +8,10 @@
  * files the guest sent back.  meta.json is rewritten after every cell, so an
  * interruption keeps everything finished and --resume skips it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +147,68 @@ static json_t *tap_totals(const char *cell_dir)
 }
 
 /*
+ * A policy file's name, as the guest records it (bench/guest_init.c):
+ * 1..CB_POLICY_NAME_MAX of [a-z0-9_].  Anything else in a dataset is not
+ * read: the name becomes a path and a meta.json key.
+ */
+bool cb_policy_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len > CB_POLICY_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+/* What may be shown of a value from a policy file: [A-Za-z0-9._-], 1..63. */
+static bool policy_value_ok(const char *v)
+{
+	size_t len = strlen(v);
+
+	if (!len || len > 63)
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+			return false;
+	return true;
+}
+
+/*
+ * The cell's guest/policy.<name>@suffix, read as untrusted input (at most
+ * 4 KiB, a regular file): malloc'd, NULL when it is not there or not fit.
+ */
+static char *policy_text(const char *cell_dir, const char *name, const char *suffix)
+{
+	char *path = cb_strdup_printf("%s/guest/policy.%s%s", cell_dir, name, suffix), err[512];
+	char *text = cb_read_input(path, 4096, NULL, err, sizeof(err));
+
+	free(path);
+	return text;
+}
+
+/* The active value of a knob file, "a [b] c" -> "b", in @text; NULL if none. */
+static char *policy_active(char *text)
+{
+	char *open = text ? strchr(text, '[') : NULL;
+	char *close = open ? strchr(open, ']') : NULL;
+
+	if (!close)
+		return NULL;
+	*close = '\0';
+	return open + 1;
+}
+
+/*
  * Every "cowbench.<knob>=<value>" the command line asked for must be what
  * the guest's /sys/kernel/mm/cowbench/<knob> says is active ("[value]"):
  * a kernel that ignored or rejected a policy did not run that variant.
- * Returns 0, or -1 with the first mismatch in @why.
+ * Only what the command line names is checked: a knob the kernel exports
+ * and the variant leaves at its default, or a counter such as tainted,
+ * asks nothing.  Returns 0, or -1 with the first mismatch in @why.
  */
 int cb_policy_check(const char *cmdline, const char *cell_dir, char *why, size_t len)
 {
@@ -156,33 +216,108 @@ int cb_policy_check(const char *cmdline, const char *cell_dir, char *why, size_t
 	int ret = 0;
 
 	for (char *tok = strtok_r(copy, " ", &save); tok && !ret; tok = strtok_r(NULL, " ", &save)) {
-		char knob[64], want[64], *path, *text, *open, *close;
+		char knob[64], want[64], *text, *active;
 
 		if (strncmp(tok, "cowbench.", 9) || sscanf(tok + 9, "%63[^=]=%63s", knob, want) != 2)
 			continue;
 		if (!strcmp(knob, "test") || !strcmp(knob, "probe"))
 			continue;	/* the guest init's own switches */
-		path = cb_strdup_printf("%s/guest/policy.%s", cell_dir, knob);
-		text = cb_read_file(path, NULL);
-		open = text ? strchr(text, '[') : NULL;
-		close = open ? strchr(open, ']') : NULL;
-		if (!close) {
+		if (!cb_policy_name_ok(knob)) {
+			snprintf(why, len, "policy %.40s=%.40s requested: not a knob name (1-%d "
+				 "of [a-z0-9_])", knob, want, CB_POLICY_NAME_MAX);
+			ret = -1;
+			break;
+		}
+		text = policy_text(cell_dir, knob, "");
+		active = policy_active(text);
+		if (!text) {
 			snprintf(why, len, "policy %s=%s requested, but the kernel has no "
 				 "/sys/kernel/mm/cowbench/%s", knob, want, knob);
 			ret = -1;
-		} else {
-			*close = '\0';
-			if (strcmp(open + 1, want)) {
-				snprintf(why, len, "policy %s=%s requested, %s active", knob, want,
-					 open + 1);
-				ret = -1;
-			}
+		} else if (!active) {
+			snprintf(why, len, "policy %s=%s requested, but /sys/kernel/mm/cowbench/%s "
+				 "is not a knob (no [active] value)", knob, want, knob);
+			ret = -1;
+		} else if (strcmp(active, want)) {
+			snprintf(why, len, "policy %s=%s requested, %.63s active", knob, want,
+				 policy_value_ok(active) ? active : "?");
+			ret = -1;
 		}
 		free(text);
-		free(path);
 	}
 	free(copy);
 	return ret;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * What the cell really ran with, from the policy files the guest sent
+ * (every file of /sys/kernel/mm/cowbench/, bench/guest_init.c), into the
+ * cell's @s:
+ *   "policies": { knob: active value } -- every file with an "[active]"
+ *               value, whether or not the command line asked for it;
+ *   "tainted":  the kernel's sticky count of paths upstream's DEBUG_VM
+ *               checks forbid, as it stood after the suites (the
+ *               ".after" copy; before them when there is none); null when
+ *               the file is there but not a count;
+ *   "policy_files": { name: first line } -- any other file, as it stood
+ *               after the suites: what a later patch adds is kept too.
+ * Names in order (bytewise).  A kernel without the directory gets
+ * "policies": {} and nothing else.  Values shown only when they are
+ * [A-Za-z0-9._-], else "?": a dataset is untrusted input.
+ */
+void cb_policy_record(const char *cell_dir, json_t *s)
+{
+	char *dir = cb_path(cell_dir, "guest"), *names[CB_POLICY_MAX];
+	json_t *knobs = json_object(), *files = json_object();
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d)) && n < CB_POLICY_MAX)
+		if (!strncmp(e->d_name, "policy.", 7) && cb_policy_name_ok(e->d_name + 7) &&
+		    (names[n] = strdup(e->d_name + 7)))
+			n++;
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof(names[0]), str_cmp);
+	json_object_del(s, "tainted");
+	for (size_t i = 0; i < n; i++) {
+		char *before = policy_text(cell_dir, names[i], "");
+		char *after = policy_text(cell_dir, names[i], ".after");
+		char *active = policy_active(before);
+		char *text = after ?: before;
+
+		if (!strcmp(names[i], "tainted")) {
+			long count;
+
+			if (text)
+				text[strcspn(text, "\n")] = '\0';
+			json_object_set_new(s, "tainted", text && !cb_parse_long(text, 0, LONG_MAX,
+										  &count) ?
+					    json_integer(count) : json_null());
+		} else if (active) {
+			json_object_set_new(knobs, names[i],
+					    json_string(policy_value_ok(active) ? active : "?"));
+		} else if (text) {
+			text[strcspn(text, "\n")] = '\0';
+			json_object_set_new(files, names[i],
+					    json_string(policy_value_ok(text) ? text : "?"));
+		}
+		free(after);
+		free(before);
+		free(names[i]);
+	}
+	free(dir);
+	json_object_set_new(s, "policies", knobs);
+	if (json_object_size(files))
+		json_object_set_new(s, "policy_files", files);
+	else
+		json_decref(files);
 }
 
 /*
@@ -307,6 +442,8 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 					"suite_ends", suites, "files", (json_int_t)frames.nr_files,
 					"timed_out", res.timed_out));
 	json_object_set_new(s, "tap_totals", tap_totals(cell_dir));
+	if (frames.nr_files)
+		cb_policy_record(cell_dir, s);
 	if (res.interrupted)
 		json_object_set_new(s, "interrupted_by",
 				    json_string(cb_signal_name(res.interrupted)));
@@ -315,9 +452,14 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 	if (c->first_bug[0])
 		json_object_set_new(s, "first_bug", json_string(c->first_bug));
 
-	printf("[run %s.%s] %s after %.1f s (userspace at %.1f s)%s%s\n", k->def.name, v->name,
+	json_int_t tainted = json_integer_value(json_object_get(s, "tainted"));
+
+	printf("[run %s.%s] %s after %.1f s (userspace at %.1f s)%s%s", k->def.name, v->name,
 	       status, res.wall_s, res.up_s, c->nr_bugs ? "; kernel BUG/Oops: " : "",
 	       c->nr_bugs ? c->first_bug : "");
+	if (tainted)
+		printf("; policy tainted %lld", (long long)tainted);
+	printf("\n");
 	fflush(stdout);
 	if (!ok && !res.interrupted)
 		fprintf(stderr, "cowbench run: %s.%s: %s%s%s; console log: %s\n", k->def.name,
@@ -494,6 +636,40 @@ static int plan_rounds(struct cb_run_opts *o, bool icount, int nr_cells,
 }
 
 /*
+ * The cell's tainted count is every boot's (each round is a fresh kernel):
+ * the sum over its rounds, each round's last record (a round run again
+ * after --resume counts once); null when any was no count.  Left alone
+ * when no round's kernel has the counter.
+ */
+void cb_rounds_tainted(json_t *s, json_t *list)
+{
+	json_int_t sum = 0;
+	bool any = false, bad = false;
+	size_t i, j;
+	json_t *r, *later;
+
+	json_array_foreach(list, i, r) {
+		json_t *t = json_object_get(r, "tainted");
+		bool superseded = false;
+
+		for (j = i + 1; j < json_array_size(list) && !superseded; j++) {
+			later = json_array_get(list, j);
+			superseded = json_integer_value(json_object_get(later, "round")) ==
+				     json_integer_value(json_object_get(r, "round"));
+		}
+		if (superseded || !t)
+			continue;
+		any = true;
+		if (json_is_integer(t))
+			sum += json_integer_value(t);
+		else
+			bad = true;
+	}
+	if (any)
+		json_object_set_new(s, "tainted", bad ? json_null() : json_integer(sum));
+}
+
+/*
  * One round of a cell: the boot's record goes to the cell's "rounds"
  * list; the cell takes round 1's record and the first failure of any.
  */
@@ -522,6 +698,8 @@ static void run_round(const struct cb_run_opts *o, const char *run_dir, const ch
 	}
 	json_object_set_new(r, "round", json_integer(round));
 	json_array_append_new(list, r);
+	if (round > 1)
+		cb_rounds_tainted(s, list);
 }
 
 /* Every cell's rounds into one micro.json (rounds.c). */

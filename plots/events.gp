@@ -16,6 +16,9 @@ set multiplot layout nevents,1 title title
 unset title
 do for [e=1:nevents] {
 	set ylabel word(events, e).' per item'
-	plot for [c=1:ncells] data index (e-1) using (column(c+1)):xtic(1) lt c title word(cells, c)
+	# A cell without a value (NaN: its benchmark failed or was skipped) draws
+	# no bar; were a whole column NaN, gnuplot would refuse the histogram.
+	plot for [c=1:ncells] data index (e-1) using (strcol(c+1) eq "NaN" ? 0 : column(c+1)):xtic(1) \
+		lt c title word(cells, c)
 }
 unset multiplot

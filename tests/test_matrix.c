@@ -80,9 +80,71 @@ static void test_matrix_rows(void **state)
 	assert_line(text, "^specref/reuse-1M/2MiB/thp:off +7\\.5 +6$");
 	assert_line(text, "^probe 1: CVE-2020-29374 vmsplice after fork +ok +NOT OK$");
 	assert_line(text, "^probe 2: R/O long-term pin coherent after fo +ok +ok$");
+	/* a refused pin is told from a leak; a skip is not an ok; names end at " # " */
+	assert_line(text, "^probe 3: ro-pin caller O_DIRECT write +ok +REFUSED$");
+	assert_line(text, "^probe 4: fork-pinned hugetlb +skip +ok$");
 	assert_line(text, "^selftest\\.cow pass/fail/skip +743/0/18 +560/183/18$");
 	assert_line(text, "^selftest\\.gup_longterm pass/fail/skip +- +-$");
 	assert_line(text, "^kernel BUG/Oops / WARNING lines +0 / 0 +1 / 2$");
+	free(text);
+}
+
+/*
+ * What really ran, per cell, from meta.json: each knob any cell's kernel
+ * exported ("-" where a kernel had none), and the tainted count, marked
+ * where a policy took a path upstream's DEBUG_VM checks forbid.
+ */
+static void test_matrix_policies(void **state)
+{
+	char err[512], *text = matrix_text(false);
+	json_t *meta;
+
+	(void)state;
+	assert_line(text, "^policy fork_pinned +copy +-$");
+	assert_line(text, "^policy reuse +anon-exclusive +refcount$");
+	assert_line(text, "^policy ro_pin +unshare +ignore$");
+	/* a knob only the second cell's kernel has: no code names it */
+	assert_line(text, "^policy pin_later +- +on$");
+	assert_line(text, "^policy tainted \\(DEBUG_VM checks skipped\\) +0 +TAINTED 7$");
+	/* the knobs beside BUG/WARNING, the tainted count after them */
+	assert_non_null(strstr(text, "policy ro_pin"));
+	assert_true(strstr(text, "policy ro_pin") < strstr(text, "kernel BUG/Oops"));
+	assert_true(strstr(text, "kernel BUG/Oops") < strstr(text, "policy tainted"));
+	free(text);
+	/* a dataset from before the counter: no tainted row; a non-count: "?" */
+	meta = matrix_meta();
+	json_object_del(json_array_get(json_object_get(meta, "suites"), 0), "tainted");
+	json_object_set_new(json_array_get(json_object_get(meta, "suites"), 1), "tainted",
+			    json_null());
+	text = matrix_of(meta, false, 0, err, sizeof(err));
+	assert_line(text, "^policy tainted \\(DEBUG_VM checks skipped\\) +- +\\?$");
+	free(text);
+	json_object_del(json_array_get(json_object_get(meta, "suites"), 1), "tainted");
+	text = matrix_of(meta, false, 0, err, sizeof(err));
+	assert_null(strstr(text, "policy tainted"));
+	free(text);
+	json_decref(meta);
+}
+
+/*
+ * The series' events beyond the copies get a table each, read from the
+ * results, not from a list: vm.ro_pin_shared (in cb_key_events) and
+ * vm.cow_later_event (in no list) alike; a name that is not a plain word
+ * (it would reach gnuplot and Markdown as it is) is not shown.
+ */
+static void test_matrix_series_events(void **state)
+{
+	char *text = matrix_text(false);
+
+	(void)state;
+	assert_line(text, "^ro_pin_shared per 1000 items +k\\.safe +k\\.unsafe$");
+	assert_line(text, "^cow_later_event per 1000 items +k\\.safe +k\\.unsafe$");
+	assert_line(text, "^fault/reuse/2MiB/thp:off +0 +500$");
+	assert_line(text, "^fault/reuse/2MiB/thp:off +0 +250$");
+	assert_null(strstr(text, "bad"));
+	/* pgfault is no series event, and the copies have their own table */
+	assert_null(strstr(text, "pgfault per 1000"));
+	assert_null(strstr(text, "cow_copy per 1000"));
 	free(text);
 }
 
@@ -147,6 +209,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matrix_rows),
 		cmocka_unit_test(test_matrix_markdown),
+		cmocka_unit_test(test_matrix_policies),
+		cmocka_unit_test(test_matrix_series_events),
 		cmocka_unit_test(test_matrix_untrusted_strings),
 		cmocka_unit_test(test_matrix_refuses_a_path),
 	};

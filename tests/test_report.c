@@ -63,6 +63,16 @@ static void test_two_cells(void **state)
 	assert_non_null(strstr(md, "the minimum over the repetitions"));
 	assert_non_null(strstr(md, "| fault/reuse/2MiB/thp:off | 1600.0 | 1610.0 | +0.62% |"));
 	assert_non_null(strstr(md, "| probe 1: CVE-2020-29374 vmsplice after fork | ok | NOT OK |"));
+	/*
+	 * The series' events beside the time: one of cb_key_events and one
+	 * no list names, read from the results; a name that is no plain word
+	 * is not shown.  What ran: knobs and the tainted count per cell.
+	 */
+	assert_non_null(strstr(md, "| pgfault 1 → 1 ro_pin_shared 0 → 0.5 cow_later_event 0 → "
+			       "0.25 |"));
+	assert_null(strstr(md, "bad"));
+	assert_non_null(strstr(md, "| policy ro\\_pin | unshare | ignore |"));
+	assert_non_null(strstr(md, "| policy tainted (DEBUG\\_VM checks skipped) | 0 | TAINTED 7 |"));
 	assert_non_null(strstr(md, "## Provenance"));
 	/* 0-day style lines: base, %change, now, name; the unchanged row absent */
 	assert_non_null(strstr(mail, "      1600.0     +0.6%       1610.0  fault/reuse/2MiB/thp:off"));
@@ -224,6 +234,39 @@ static long screenshot(const char *html, const char *png)
  * screenshot has thousands of coloured pixels, while the same page with
  * the SVG cut out has next to none (so the count measures the plots).
  */
+/*
+ * A cell whose every benchmark failed (a policy that refuses the pins the
+ * benchmarks take, say) still gets a report: its column has no value to
+ * plot, and gnuplot refuses a histogram column without a valid point.
+ */
+static void test_cell_without_results(void **state)
+{
+	char *data = cb_path(tmpdir, "failed-cell"), *cmd, *log, *html;
+
+	(void)state;
+	cmd = cb_strdup_printf(
+		"cp -r '" TEST_DATA "/matrix' '%s' && mkdir '%s/k.failed' && "
+		"printf '{\"context\": {}, \"benchmarks\": [{\"name\": "
+		"\"fault/reuse/2MiB/thp:off/iterations:2/manual_time\", "
+		"\"run_type\": \"iteration\", \"error_occurred\": true, "
+		"\"error_message\": \"refused: EBUSY\"}]}' > '%s/k.failed/micro.json' && "
+		"sed -i 's/^  \\]$/  ,{\"variant\": \"k.failed\", \"status\": \"ok\", "
+		"\"kernel_bugs\": 0, \"kernel_warnings\": 0}]/' '%s/meta.json'",
+		data, data, data, data);
+	assert_int_equal(sh_status(cmd), 0);
+	free(cmd);
+	cmd = cb_strdup_printf("'%s'", data);
+	if (report(cmd, "failed-cell-report", &log))
+		fail_msg("report of a dataset with a failed cell failed:\n%s", log);
+	html = out_file("failed-cell-report", "index.html");
+	assert_non_null(html);
+	assert_non_null(strstr(html, "k.failed"));
+	free(html);
+	free(log);
+	free(cmd);
+	free(data);
+}
+
 static void test_html_renders(void **state)
 {
 	static const char *const plots[] = { "change.svg", "fork-size.svg", "fault-reuse.svg",
@@ -423,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_wall_statistics),
 		cmocka_unit_test(test_icount_marks),
 		cmocka_unit_test(test_floors_widen_the_marks),
+		cmocka_unit_test(test_cell_without_results),
 		cmocka_unit_test(test_html_renders),
 		cmocka_unit_test(test_reference_is_current),
 	};

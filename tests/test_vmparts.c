@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "console.h"
 #include "frames.h"
 #include "initramfs.h"
@@ -578,6 +580,188 @@ static void test_cache_keys(void **state)
 	free(root);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char *path = cb_path(dir, name);
+
+	assert_int_equal(cb_write_file_atomic(path, text, strlen(text)), 0);
+	free(path);
+}
+
+static char *got(const char *dir, const char *name)
+{
+	char *path = cb_path(dir, name), *text = cb_read_file(path, NULL);
+
+	free(path);
+	return text;
+}
+
+static size_t nr_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * The guest reads /sys/kernel/mm/cowbench/ as a directory: every regular
+ * file whose name is 1-40 of [a-z0-9_] becomes guest/policy.<name> -- a
+ * knob no code names too -- and nothing else (a subdirectory, a link, a
+ * name that would be a path or not fit); again after the suites as
+ * .after, so the tainted count is what the suites left.  The frames carry
+ * them all to the host, which records the active value per knob and the
+ * tainted count in the cell's meta.json.
+ */
+static void test_guest_records_policy_dir(void **state)
+{
+	static const char *const sent[] = {
+		"fork_pinned", "fork_pinned.after", "label", "label.after", "reuse",
+		"reuse.after", "ro_pin", "ro_pin.after", "tainted", "tainted.after",
+		"zz_later", "zz_later.after",
+	};
+	char *sys = cb_path(tmpdir, "sys-cowbench"), *root = cb_path(tmpdir, "gout");
+	char *out = cb_path(root, "guest"), *sub = cb_path(sys, "sub"), *link, *text;
+	char *names[POLICY_MAX], *stream_path = cb_path(tmpdir, "policy.stream");
+	char *cell = cb_path(tmpdir, "policy-cell"), *none = cb_path(tmpdir, "policy-none");
+	json_t *s, *want;
+	struct cb_frames f;
+	size_t n, len;
+	int fd;
+
+	(void)state;
+	assert_int_equal(cb_mkdir_p(sub), 0);
+	assert_int_equal(cb_mkdir_p(out), 0);
+	put(sys, "reuse", "anon-exclusive [refcount] mapcount\n");
+	put(sys, "ro_pin", "unshare [ignore] fail\n");
+	put(sys, "fork_pinned", "[copy] wp-noreuse\n");
+	put(sys, "tainted", "0\n");
+	put(sys, "zz_later", "[on] off\n");
+	put(sys, "label", "hello\n");
+	put(sys, "Bad-Name", "[x]\n");
+	put(sys, "dot.name", "[x]\n");
+	put(sys, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "[x]\n");	/* 41 */
+	put(sub, "inner", "[x]\n");
+	link = cb_path(sys, "link");
+	assert_int_equal(symlink("reuse", link), 0);
+	free(link);
+
+	assert_int_equal(record_policies(sys, out, ""), 6);
+	assert_int_equal(nr_entries(out), 6);
+	text = got(out, "policy.reuse");
+	assert_string_equal(text, "anon-exclusive [refcount] mapcount\n");
+	free(text);
+	text = got(out, "policy.zz_later");
+	assert_string_equal(text, "[on] off\n");
+	free(text);
+	/* the suites moved the counter: the .after copy has it */
+	put(sys, "tainted", "3\n");
+	assert_int_equal(record_policies(sys, out, ".after"), 6);
+	assert_int_equal(nr_entries(out), 12);
+	text = got(out, "policy.tainted");
+	assert_string_equal(text, "0\n");
+	free(text);
+	text = got(out, "policy.tainted.after");
+	assert_string_equal(text, "3\n");
+	free(text);
+	/* what goes to the host: sorted, whatever the directory's order */
+	n = policy_names(out, "policy.", names, true);
+	assert_int_equal(n, sizeof(sent) / sizeof(sent[0]));
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(names[i], sent[i]);
+		free(names[i]);
+	}
+	/* an unpatched kernel: no directory, nothing recorded */
+	assert_int_equal(record_policies("/nonexistent/cowbench", cell, ""), 0);
+	assert_int_equal(access(cell, F_OK), -1);
+
+	/* through the frames to the host, as send_results() sends them */
+	fd = open(stream_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	send_policies(fd, root);
+	write_all(fd, "COWBENCH-DONE\n", 14);
+	close(fd);
+	text = cb_read_file(stream_path, &len);
+	assert_non_null(text);
+	if (cb_frames_extract(text, len, cell, &f))
+		fail_msg("frames: %s", f.error);
+	free(text);
+	assert_true(f.done);
+	assert_int_equal(f.nr_files, 12);
+	s = json_object();
+	cb_policy_record(cell, s);
+	want = json_pack("{s:s, s:s, s:s, s:s}", "fork_pinned", "copy", "reuse", "refcount",
+			 "ro_pin", "ignore", "zz_later", "on");
+	if (!json_equal(json_object_get(s, "policies"), want))
+		fail_msg("policies: %s", json_dumps(s, JSON_COMPACT));
+	json_decref(want);
+	assert_int_equal(json_integer_value(json_object_get(s, "tainted")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "policy_files"),
+							      "label")), "hello");
+	json_decref(s);
+
+	/*
+	 * Untrusted on the host too: a value that is no plain word is "?", a
+	 * tainted that is no count is null, a name outside the rule is not
+	 * read; no guest files at all is "policies": {} and no tainted.
+	 */
+	char *guest = cb_path(none, "guest");
+
+	assert_int_equal(cb_mkdir_p(guest), 0);
+	put(guest, "policy.reuse", "[re fcount] x\n");
+	put(guest, "policy.tainted", "12x\n");
+	put(guest, "policy.Bad", "[x]\n");
+	s = json_object();
+	cb_policy_record(none, s);
+	want = json_pack("{s:s}", "reuse", "?");
+	if (!json_equal(json_object_get(s, "policies"), want))
+		fail_msg("policies: %s", json_dumps(s, JSON_COMPACT));
+	json_decref(want);
+	assert_true(json_is_null(json_object_get(s, "tainted")));
+	json_decref(s);
+	free(guest);
+	s = json_object();
+	cb_policy_record(sys, s);	/* a directory without guest/ */
+	assert_int_equal(json_object_size(json_object_get(s, "policies")), 0);
+	assert_null(json_object_get(s, "tainted"));
+	json_decref(s);
+	free(none);
+	free(cell);
+	free(stream_path);
+	free(sub);
+	free(out);
+	free(root);
+	free(sys);
+}
+
+/* --rounds: every boot's count, a round run again counted once, null poisons. */
+static void test_rounds_tainted(void **state)
+{
+	json_t *s = json_object();
+	json_t *list = json_pack("[{s:i, s:i}, {s:i, s:i}, {s:i, s:i}]", "round", 1, "tainted", 2,
+				 "round", 2, "tainted", 40, "round", 2, "tainted", 5);
+
+	(void)state;
+	cb_rounds_tainted(s, list);
+	assert_int_equal(json_integer_value(json_object_get(s, "tainted")), 7);
+	json_array_append_new(list, json_pack("{s:i, s:n}", "round", 3, "tainted"));
+	cb_rounds_tainted(s, list);
+	assert_true(json_is_null(json_object_get(s, "tainted")));
+	json_decref(list);
+	/* kernels without the counter: nothing recorded */
+	json_object_del(s, "tainted");
+	list = json_pack("[{s:i}, {s:i}]", "round", 1, "round", 2);
+	cb_rounds_tainted(s, list);
+	assert_null(json_object_get(s, "tainted"));
+	json_decref(list);
+	json_decref(s);
+}
+
 static void test_policy_check(void **state)
 {
 	char *cell = cb_path(tmpdir, "cell");
@@ -598,6 +782,27 @@ static void test_policy_check(void **state)
 	assert_string_equal(why, "policy reuse=mapcount requested, refcount active");
 	assert_int_equal(cb_policy_check("cowbench.ro_pin=fail", cell, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "has no /sys/kernel/mm/cowbench/ro_pin"));
+	/* the part-2 knobs, and the tainted counter beside them */
+	put(guest, "policy.ro_pin", "unshare ignore [fail]\n");
+	put(guest, "policy.fork_pinned", "copy [wp-noreuse]\n");
+	put(guest, "policy.tainted", "5\n");
+	assert_int_equal(cb_policy_check("console=ttyS0 cowbench.reuse=refcount cowbench.ro_pin=fail "
+					 "cowbench.fork_pinned=wp-noreuse", cell, why,
+					 sizeof(why)), 0);
+	/* knobs the command line leaves at their default, and tainted, ask nothing */
+	assert_int_equal(cb_policy_check("console=ttyS0", cell, why, sizeof(why)), 0);
+	assert_int_equal(cb_policy_check("cowbench.ro_pin=fail cowbench.fork_pinned=copy", cell,
+					 why, sizeof(why)), -1);
+	assert_string_equal(why, "policy fork_pinned=copy requested, wp-noreuse active");
+	assert_int_equal(cb_policy_check("cowbench.ro_pin=unshare", cell, why, sizeof(why)), -1);
+	assert_string_equal(why, "policy ro_pin=unshare requested, fail active");
+	/* a counter is no knob to ask for */
+	assert_int_equal(cb_policy_check("cowbench.tainted=0", cell, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "cowbench/tainted is not a knob"));
+	/* a name that would be a path is refused before any file is read */
+	assert_int_equal(cb_policy_check("cowbench.../policy.reuse=x", cell, why, sizeof(why)),
+			 -1);
+	assert_non_null(strstr(why, "not a knob name"));
 	free(file);
 	free(guest);
 	free(cell);
@@ -620,6 +825,8 @@ int main(void)
 		cmocka_unit_test(test_qemu_argv),
 		cmocka_unit_test(test_cache_keys),
 		cmocka_unit_test(test_policy_check),
+		cmocka_unit_test(test_guest_records_policy_dir),
+		cmocka_unit_test(test_rounds_tainted),
 		cmocka_unit_test(test_guest_userland_hash),
 	};
 
