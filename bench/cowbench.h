@@ -81,6 +81,12 @@ void cb_measure_extra(struct cb_ctx *ctx, const char *name, double value);
  * the parent, which receives it as if it had measured it.
  */
 int cb_child_prepare(struct cb_ctx *ctx);
+/*
+ * The parent's half: measuring while a child it forked still shares its
+ * memory, it writes the runner's own state first (untimed), so the COW
+ * faults of that state stay out of the region's vmstat deltas.
+ */
+int cb_parent_prepare(struct cb_ctx *ctx);
 int cb_sample_send(struct cb_ctx *ctx, int fd);
 int cb_sample_recv(struct cb_ctx *ctx, int fd);
 

@@ -43,4 +43,11 @@ struct pin_longterm_test {
 
 #define GUP_TEST_PATH "/sys/kernel/debug/gup_test"
 
+/*
+ * Not the kernel's: why a case on GUP_TEST_PATH cannot run here, or NULL
+ * (bench/pin.c, shared with bench/fork_pinned.c).
+ */
+struct cb_params;
+const char *cb_gup_test_unsupported(const struct cb_params *p);
+
 #endif

@@ -129,6 +129,11 @@ int cb_child_prepare(struct cb_ctx *ctx)
 	/* The inherited fds count the parent; the child needs its own. */
 	cb_perf_close(&ctx->perf);
 	cb_perf_open(&ctx->perf);
+	return cb_parent_prepare(ctx);
+}
+
+int cb_parent_prepare(struct cb_ctx *ctx)
+{
 	/* Every page of the context, not just the fields we think of. */
 	for (volatile char *p = (volatile char *)ctx; p < (volatile char *)(ctx + 1);
 	     p += CB_PAGE_SIZE)

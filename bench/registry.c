@@ -7,6 +7,7 @@
 extern const struct cb_family cb_family_fault;
 extern const struct cb_family cb_family_fork;
 extern const struct cb_family cb_family_pin;
+extern const struct cb_family cb_family_fork_pinned;
 extern const struct cb_family cb_family_specref;
 extern const struct cb_family cb_family_overhead;
 
@@ -14,6 +15,7 @@ const struct cb_family *const cb_families[] = {
 	&cb_family_fault,
 	&cb_family_fork,
 	&cb_family_pin,
+	&cb_family_fork_pinned,
 	&cb_family_specref,
 	&cb_family_overhead,
 };

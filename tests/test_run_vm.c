@@ -129,6 +129,21 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 	text = file_text(cdir, "guest/cmdline");
 	assert_non_null(strstr(text, "nohz_full=1"));
 	free(text);
+	/*
+	 * What ran, as the kernel said: every knob of /sys/kernel/mm/cowbench/
+	 * with its active value, upstream's on the default variant, and the
+	 * tainted count (0: upstream takes no path DEBUG_VM forbids).
+	 */
+	text = file_text(cdir, "guest/policy.reuse");
+	assert_non_null(strstr(text, "[anon-exclusive]"));
+	free(text);
+	assert_string_equal(str(json_object_get(c, "policies"), "reuse"), "anon-exclusive");
+	if (json_object_get(json_object_get(c, "policies"), "ro_pin")) {
+		assert_string_equal(str(json_object_get(c, "policies"), "ro_pin"), "unshare");
+		assert_string_equal(str(json_object_get(c, "policies"), "fork_pinned"), "copy");
+		assert_true(json_is_integer(json_object_get(c, "tainted")));
+		assert_int_equal(json_integer_value(json_object_get(c, "tainted")), 0);
+	}
 
 	/* Every quick benchmark ran or says why not; gup_test is built in. */
 	bench = load_json(cdir, "micro.json");
@@ -175,9 +190,18 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 	assert_non_null(strstr(text, "ok 3 R/O long-term pin coherent"));
 	assert_null(strstr(text, "not ok"));
 	assert_null(strstr(text, "# SKIP"));
-	free(text);
+	/* every probe of the plan passed: the ro_pin and fork_pinned ones too */
+	const char *plan = strstr(text, "\n1..");
+	int planned = 0;
+
+	assert_non_null(plan);
+	assert_int_equal(sscanf(plan + 4, "%d", &planned), 1);
+	assert_true(planned >= 40);
+	assert_non_null(strstr(text, "ro-pin caller 4KiB O_DIRECT write to nullb0: safe"));
+	assert_non_null(strstr(text, "fork-pinned (a) 4KiB io_uring, parent writes: safe"));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(
-		json_object_get(c, "tap_totals"), "probes"), "pass")), 3);
+		json_object_get(c, "tap_totals"), "probes"), "pass")), planned);
+	free(text);
 
 	/*
 	 * The CI gate: no benchmark moved beyond its limit from the checked-in
