@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, command 1: install what is missing, build, run the main job.
 # The main job: build the default kernel, boot it (KVM if a probe boot proves
-# it works, else TCG in deterministic icount mode) once per reuse-policy
+# it works, else TCG in deterministic icount mode) once per policy
 # variant, run the quick suite, cowbench's probes and the kernel's mm
 # selftests inside (5 repetitions in icount mode; under KVM 9, one boot
 # each, interleaved across the variants, so the report can tell noise from
