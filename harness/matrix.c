@@ -39,6 +39,7 @@ struct matrix_cell {
 	struct cb_results res;	/* empty if micro did not run or finish */
 	char *probes;		/* probes.tap text, or NULL */
 	long nr_probes;		/* its plan: 1..nr_probes */
+	char *selftest[2];	/* selftest.<taps[t]>.tap text, or NULL */
 	int width;
 };
 
@@ -394,9 +395,104 @@ static void policy_rows(const struct matrix *m)
 	end_row(m);
 }
 
+/* The kernel's selftests whose TAP each cell keeps: cell.selftest[] order. */
+static const char *const taps[] = { "selftest.cow", "selftest.gup_longterm" };
+
+#define MAX_GROUPS 32		/* failing groups shown per selftest */
+#define GROUP_W 120
+
+/*
+ * The group of each TAP result: the kselftest mm tests name what they run
+ * in "# [RUN] <test> ... with <memory kind>" before its results, so a
+ * group is <test>, the memory kinds folded in.  Calls @fn for every
+ * "not ok" line with its group ("" before any [RUN]).
+ */
+static void failing_groups(const char *tap, void (*fn)(const char *group, void *arg),
+			   void *arg)
+{
+	char group[GROUP_W] = "";
+
+	for (const char *l = tap; l && *l;) {
+		const char *end = strchr(l, '\n');
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+
+		if (len > 8 && !strncmp(l, "# [RUN] ", 8)) {
+			const char *name = l + 8, *cut = name + (len - 8);
+
+			for (const char *q = name; q < l + len; q++)
+				if (!strncmp(q, " with ", 6) || !strncmp(q, " ...", 4)) {
+					cut = q;
+					break;
+				}
+			snprintf(group, sizeof(group), "%.*s", (int)(cut - name), name);
+		} else if (len > 7 && !strncmp(l, "not ok ", 7)) {
+			fn(group, arg);
+		}
+		l = end ? end + 1 : NULL;
+	}
+}
+
+struct groups {
+	char name[MAX_GROUPS][GROUP_W];
+	size_t n;
+	const char *count_of;	/* count this group's failures ... */
+	long count;		/* ... here */
+};
+
+static void add_group(const char *group, void *arg)
+{
+	struct groups *g = arg;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (!strcmp(g->name[i], group))
+			return;
+	if (g->n < MAX_GROUPS)
+		snprintf(g->name[g->n++], GROUP_W, "%s", group);
+}
+
+static void count_group(const char *group, void *arg)
+{
+	struct groups *g = arg;
+
+	if (!strcmp(g->count_of, group))
+		g->count++;
+}
+
+/*
+ * Under a selftest's pass/fail/skip row, one row per group that failed in
+ * any cell (at most MAX_GROUPS, in the order first met): how many of its
+ * results each cell failed, "-" where the cell has no TAP of it.
+ */
+static void group_rows(const struct matrix *m, size_t t)
+{
+	static struct groups g;
+
+	g.n = 0;
+	for (size_t c = 0; c < m->n; c++)
+		failing_groups(m->cell[c].selftest[t], add_group, &g);
+	for (size_t i = 0; i < g.n; i++) {
+		char label[GROUP_W + 16];	/* plain text cuts it, Markdown shows it whole */
+
+		snprintf(label, sizeof(label), "  fails: %s",
+			 g.name[i][0] ? g.name[i] : "(no test named)");
+		print_label(m, label);
+		for (size_t c = 0; c < m->n; c++) {
+			char text[24] = "-";
+
+			g.count_of = g.name[i];
+			g.count = 0;
+			if (m->cell[c].selftest[t]) {
+				failing_groups(m->cell[c].selftest[t], count_group, &g);
+				snprintf(text, sizeof(text), "%ld", g.count);
+			}
+			print_value(m, c, text);
+		}
+		end_row(m);
+	}
+}
+
 static void correctness(const struct matrix *m)
 {
-	static const char *const taps[] = { "selftest.cow", "selftest.gup_longterm" };
 	long nr_probes = 0;
 
 	print_header(m, "correctness");
@@ -432,6 +528,7 @@ static void correctness(const struct matrix *m)
 			print_value(m, c, text);
 		}
 		end_row(m);
+		group_rows(m, t);
 	}
 	knob_rows(m);
 	print_label(m, "kernel BUG/Oops / WARNING lines");
@@ -477,6 +574,22 @@ static int load_cell(struct matrix_cell *c, const char *run_dir, char *err, size
 	if (cb_results_load(path, &c->res, why, sizeof(why)))
 		memset(&c->res, 0, sizeof(c->res));
 	free(path);
+	for (size_t t = 0; t < sizeof(taps) / sizeof(taps[0]); t++) {
+		char *name = cb_strdup_printf("%s.tap", taps[t]);
+
+		path = cb_path(dir, name);
+		free(name);
+		if (lstat(path, &st) && errno == ENOENT) {
+			free(path);
+			continue;
+		}
+		c->selftest[t] = cb_read_input(path, CB_INPUT_MAX_BYTES, NULL, err, errlen);
+		free(path);
+		if (!c->selftest[t]) {
+			free(dir);
+			return -1;
+		}
+	}
 	path = cb_path(dir, "probes.tap");
 	free(dir);
 	if (lstat(path, &st) && errno == ENOENT) {
@@ -552,6 +665,8 @@ out:
 	for (i = 0; i < m.n; i++) {
 		cb_results_free(&m.cell[i].res);
 		free(m.cell[i].probes);
+		free(m.cell[i].selftest[0]);
+		free(m.cell[i].selftest[1]);
 	}
 	free(m.cell);
 	return ret;

@@ -84,6 +84,9 @@ static void test_matrix_rows(void **state)
 	assert_line(text, "^probe 3: ro-pin caller O_DIRECT write +ok +REFUSED$");
 	assert_line(text, "^probe 4: fork-pinned hugetlb +skip +ok$");
 	assert_line(text, "^selftest\\.cow pass/fail/skip +743/0/18 +560/183/18$");
+	/* the failing tests, by what they ran (memory kinds folded in) */
+	assert_line(text, "^  fails: R/O GUP pin on R/O-mapped shared pa +0 +2$");
+	assert_null(strstr(text, "fails: vmsplice"));
 	assert_line(text, "^selftest\\.gup_longterm pass/fail/skip +- +-$");
 	assert_line(text, "^kernel BUG/Oops / WARNING lines +0 / 0 +1 / 2$");
 	free(text);
