@@ -124,6 +124,33 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Take @lock as a running build holds it; close the fd to release it. */
+static int hold_lock(const char *lock)
+{
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	return fd;
+}
+
+/* `cowbench build t` in the background, its output into @out_path. */
+static pid_t start_build_t(const char *out_path)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(o, 2);
+		execl(COWBENCH_BIN, "cowbench", "build", "t", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
 /*
  * Hold @lock as a running build would, start a second build of t, and
  * check that while it waits the running build's log is intact and no
@@ -148,20 +175,8 @@ static void second_build_waits(const char *cache, const char *lock, const char *
 	assert_int_equal(cb_mkdir_p(objs), 0);
 	assert_int_equal(cb_mkdir_p(trees), 0);
 	assert_int_equal(cb_write_file_atomic(log, running_log, strlen(running_log)), 0);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(flock(fd, LOCK_EX), 0);
-
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(o, 1);
-		dup2(o, 2);
-		execl(COWBENCH_BIN, "cowbench", "build", "t", (char *)NULL);
-		_exit(127);
-	}
+	fd = hold_lock(lock);
+	pid = start_build_t(out_path);
 	/*
 	 * Waiting: it says so, or at least the kernel lists it as blocked on
 	 * the lock (a build that does not flush its message still counts).
@@ -278,20 +293,9 @@ static void test_key_is_taken_under_the_lock(void **state)
 	lock = cb_kbuild_tree_lock(id);
 	dir = cb_path(cache, "trees");
 	assert_int_equal(cb_mkdir_p(dir), 0);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(flock(fd, LOCK_EX), 0);
+	fd = hold_lock(lock);
 	out_path = cb_strdup_printf("%s.out", cache);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(o, 1);
-		dup2(o, 2);
-		execl(COWBENCH_BIN, "cowbench", "build", "t", (char *)NULL);
-		_exit(127);
-	}
+	pid = start_build_t(out_path);
 	for (int i = 0; i < 600 && !waiting; i++) {
 		waiting = blocked_on_flock(pid);
 		if (!waiting)
