@@ -428,7 +428,7 @@ const char *const cb_key_events[] = {
 	/* added by the cowbench series (patches/6.12/0002) */
 	"vm.cow_copy", "vm.cow_copy_spurious", "vm.cow_unshare", "vm.cow_reuse_exclusive",
 	"vm.cow_reuse_checked", "vm.fork_copy_pinned",
-	/* R/O pins on shared pages, fork of pinned pages (patches 0007-0010) */
+	/* R/O pins on shared pages, fork of pinned pages (patches 0010, 0011) */
 	"vm.ro_pin_unshare", "vm.ro_pin_shared", "vm.ro_pin_refused", "vm.fork_share_pinned",
 	"vm.cow_reuse_pinned", "vm.cow_copy_noreuse",
 	/* references the speculative-reference generator took (patch 0006) */
