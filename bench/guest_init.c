@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_util.h"
+
 #define OUT_DIR "/tmp/out"
 
 static bool crash_drill;	/* cowbench.test=segv */
@@ -411,18 +413,6 @@ static void suite_micro(const struct job *job)
 	free(profile);
 }
 
-static int write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 /*
  * 1 when high-resolution timers are active, the tick length (4000000 at
  * HZ=250) when they are not: then hrtimers fire on ticks and nohz_full
@@ -467,7 +457,7 @@ static void zram_swap_on(void)
 	if (done)
 		return;
 	done = true;
-	if (write_text("/sys/block/zram0/disksize", "256M")) {
+	if (cb_write_text("/sys/block/zram0/disksize", "256M")) {
 		say("warning: no zram swap (%s): selftests skip their swap cases",
 		    strerror(errno));
 		return;
@@ -492,7 +482,7 @@ static void suite_selftests(const struct job *job)
 	(void)job;
 	zram_swap_on();
 	/* cow.c's hugetlb cases skip without free huge pages: reserve 64 MiB. */
-	if (write_text("/proc/sys/vm/nr_hugepages", "32"))
+	if (cb_write_text("/proc/sys/vm/nr_hugepages", "32"))
 		say("warning: cannot reserve hugetlb pages: %s", strerror(errno));
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		char path[128], out[64], err[64], suite[64];
@@ -522,6 +512,18 @@ static void suite_probes(const struct job *job)
 	run_program("probes", argv, "probes.tap", "probes.stderr");
 }
 
+/*
+ * The refcount overflow attacks on one page (bench/attack.c): not in the
+ * default job, their load is nothing a benchmark should run beside.
+ */
+static void suite_attack(const struct job *job)
+{
+	char *argv[] = { "/cowbench/cowbench-attack", OUT_DIR "/attack.json", NULL };
+
+	(void)job;
+	run_program("attack", argv, "attack.console", "attack.stderr");
+}
+
 static const struct {
 	const char *name;
 	void (*run)(const struct job *job);
@@ -529,6 +531,7 @@ static const struct {
 	{ "micro", suite_micro },
 	{ "probes", suite_probes },
 	{ "selftests", suite_selftests },
+	{ "attack", suite_attack },
 };
 
 static void run_suites(const struct job *job)
@@ -554,22 +557,6 @@ static void run_suites(const struct job *job)
 	free(list);
 }
 
-static void write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static void send_file(int tty, const char *dir, const char *name)
 {
 	char path[512], head[600], buf[65536];
@@ -585,12 +572,12 @@ static void send_file(int tty, const char *dir, const char *name)
 		return;
 	}
 	snprintf(head, sizeof(head), "COWBENCH-FILE %s %lld\n", name, (long long)st.st_size);
-	write_all(tty, head, strlen(head));
+	cb_write_all(tty, head, strlen(head));
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		write_all(tty, buf, (size_t)n);
+		cb_write_all(tty, buf, (size_t)n);
 	close(fd);
 	snprintf(head, sizeof(head), "\nCOWBENCH-END %s\n", name);
-	write_all(tty, head, strlen(head));
+	cb_write_all(tty, head, strlen(head));
 }
 
 /* What the host gets back, when it exists: the kernel's record, then suite output. */
@@ -602,6 +589,7 @@ static const char *const result_files[] = {
 	"micro.json", "micro.console", "micro.stderr", "probes.tap", "probes.stderr",
 	"selftest.cow.tap", "selftest.cow.stderr",
 	"selftest.gup_longterm.tap", "selftest.gup_longterm.stderr",
+	"attack.json", "attack.console", "attack.stderr",
 };
 
 /*
@@ -646,7 +634,7 @@ static void send_results(void)
 		}
 		send_policies(tty, OUT_DIR);
 	}
-	write_all(tty, "COWBENCH-DONE\n", 14);
+	cb_write_all(tty, "COWBENCH-DONE\n", 14);
 	tcdrain(tty);
 	close(tty);
 }

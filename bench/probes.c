@@ -76,6 +76,27 @@
  * reserved), like the kernel's mm/cow.c.  Each probe's line ends with the
  * vm events that moved while it ran, "[ev name+N ...]", system-wide (a
  * fork's and its child's own stack copies are in them too).
+ *
+ * pin-rw-fork-coherent: a R/W long-term pin (gup_test), fork, the child
+ * writes its copy, then the parent writes: the pin must read the parent's
+ * write and the child its own.  (fork-pinned (a) has the parent write while
+ * the child still shares; here the child's write came first, so the
+ * parent's write fault finds the page mapped once but, if fork shared it,
+ * not exclusive.)
+ *
+ * Pin accounting (cowbench.pin_bias=): pin-refcount-balance puts one page
+ * through a mix of reference and pin traffic -- gup_test's
+ * get and pin calls (slow path, GUP-fast, long-term), vmsplice() and a
+ * drained pipe, an io_uring fixed buffer, process_vm_readv(), a fork whose
+ * child reads the page, a fork under a R/W long-term pin -- and after each
+ * reads the page's refcount, mapcount and (THP) _pincount with gup_test's
+ * PAGE_STATE_TEST (patch 0014; SKIP without it): each must be what it was
+ * before, or a get or pin leaked (refcount up) or was dropped twice (down).
+ * The -thp twin runs on a page of a PMD-mapped THP, whose pins count in
+ * _pincount.  reclaim-anon: MADV_PAGEOUT of 4 MiB of exclusive, unpinned
+ * small pages must send at least 90% of them to swap; a "maybe pinned"
+ * check that counts references the kernel should expect keeps them (vmscan
+ * asks it of every page, MMF_HAS_PINNED or not).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -88,6 +109,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -95,6 +117,7 @@
 #include <unistd.h>
 
 #include "gup_test.h"
+#include "guest_util.h"
 
 #define PAGE 4096
 #define HUGE (2UL << 20)
@@ -144,25 +167,43 @@ static long long vmstat(const char *name)
 	return found;
 }
 
+#define PM_PFN_MASK ((1ULL << 55) - 1)	/* 0 without CAP_SYS_ADMIN */
+#define PM_SWAP (1ULL << 62)
+
+/* The /proc/self/pagemap entries of @nr pages from @addr: 0, or -1 with errno. */
+static int pagemap_read(const void *addr, size_t nr, uint64_t *entries)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	size_t bytes = nr * sizeof(*entries);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, entries, bytes, (off_t)((uintptr_t)addr / PAGE * sizeof(*entries)));
+	err = n < 0 ? errno : EIO;
+	close(fd);
+	if (n != (ssize_t)bytes) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 /* Push @page out to swap; SKIPPED if it stayed resident (no swap). */
 static enum verdict page_out(char *page, char *detail, size_t len)
 {
-	int fd = open("/proc/self/pagemap", O_RDONLY);
 	uint64_t entry = 0;
-	off_t off = (off_t)((uintptr_t)page / PAGE * sizeof(entry));
 
 	if (madvise(page, PAGE, MADV_PAGEOUT)) {
 		snprintf(detail, len, "MADV_PAGEOUT: %s", strerror(errno));
-		close(fd);
 		return errno == EINVAL ? SKIPPED : BROKEN;
 	}
-	if (fd < 0 || pread(fd, &entry, sizeof(entry), off) != sizeof(entry)) {
+	if (pagemap_read(page, 1, &entry)) {
 		snprintf(detail, len, "/proc/self/pagemap: %s", strerror(errno));
-		close(fd);
 		return BROKEN;
 	}
-	close(fd);
-	if (!(entry & (1ULL << 62))) {	/* PM_SWAP */
+	if (!(entry & PM_SWAP)) {
 		snprintf(detail, len, "MADV_PAGEOUT left the page resident (no swap?)");
 		return SKIPPED;
 	}
@@ -241,38 +282,12 @@ static enum verdict probe_cve_2020_29374_swap(char *detail, size_t len)
 
 /* --- helpers of the pin probes --- */
 
-/* "EBUSY", or the number when the C library has no name for it. */
-static const char *errname(int err)
-{
-	static char buf[24];
-	const char *name = strerrorname_np(err);
-
-	if (name)
-		return name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
-}
-
-/* Append to @detail, as snprintf would write past its end. */
-static void append(char *detail, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void append(char *detail, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(detail);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(detail + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 /* The vm events a pin probe reports the moves of (absent on a stock kernel). */
 static const char *const events[] = {
 	"cow_copy", "cow_unshare", "cow_reuse_exclusive", "cow_reuse_checked",
 	"fork_copy_pinned", "ro_pin_unshare", "ro_pin_shared", "ro_pin_refused",
 	"fork_share_pinned", "cow_reuse_pinned", "cow_copy_noreuse", "thp_split_pmd",
+	"fork_copy_unexplained", "pin_refused_overflow", "get_refused_overflow",
 };
 #define NR_EVENTS (sizeof(events) / sizeof(events[0]))
 
@@ -309,14 +324,14 @@ static void ev_append(const struct evsnap *before, char *detail, size_t len)
 		known = true;
 		if (now.v[i] == before->v[i])
 			continue;
-		append(detail, len, "%s%s%+lld", any ? " " : " [ev ", events[i],
+		cb_append(detail, len, "%s%s%+lld", any ? " " : " [ev ", events[i],
 		       now.v[i] - before->v[i]);
 		any = true;
 	}
 	if (any)
-		append(detail, len, "]");
+		cb_append(detail, len, "]");
 	else
-		append(detail, len, known ? " [ev none]" : " [ev: no cowbench events]");
+		cb_append(detail, len, known ? " [ev none]" : " [ev: no cowbench events]");
 }
 
 /* Memory kinds, crossed with the pin probes as mm/cow.c does. */
@@ -342,22 +357,10 @@ static long read_long(const char *path)
 	return v;
 }
 
-static int write_str(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 static void hugetlb_restore(void)
 {
 	if (hugetlb_saved[0])
-		write_str("/proc/sys/vm/nr_hugepages", hugetlb_saved);
+		cb_write_text("/proc/sys/vm/nr_hugepages", hugetlb_saved);
 }
 
 /* At least 8 free 2 MiB hugetlb pages (a probe, its fork and COW copies). */
@@ -374,7 +377,7 @@ static void hugetlb_reserve(void)
 		atexit(hugetlb_restore);
 	}
 	snprintf(text, sizeof(text), "%ld", nr + 8 - free);
-	write_str("/proc/sys/vm/nr_hugepages", text);
+	cb_write_text("/proc/sys/vm/nr_hugepages", text);
 }
 
 /* Is @mem the start of a PMD-mapped THP?  From its smaps AnonHugePages. */
@@ -694,7 +697,7 @@ static void pin_close(struct pin *p)
 /* A failed pin call: REFUSED unless it was the probe's own misuse. */
 static enum verdict refused(int err, const char *call, char *detail, size_t len)
 {
-	snprintf(detail, len, "%s from %s", errname(err), call);
+	snprintf(detail, len, "%s from %s", cb_errname(err), call);
 	return err == EINVAL || err == ENOTTY ? BROKEN : REFUSED;
 }
 
@@ -949,7 +952,7 @@ static enum verdict probe_caller_uring(const struct probe *pr, char *detail, siz
 	ret = pin_take(&p, 0);
 	if (ret) {
 		v = ret == -ENOMEM ? BROKEN : REFUSED;
-		snprintf(detail, len, "%s from io_uring_register_buffers", errname(-ret));
+		snprintf(detail, len, "%s from io_uring_register_buffers", cb_errname(-ret));
 		goto end;
 	}
 	memset(r.mem, 'B', r.size);
@@ -982,7 +985,7 @@ out:
 
 enum step {
 	STEP_PARENT_WRITES, STEP_CHILD_WRITES, STEP_PIN_WRITES, STEP_UNMAP_CHILD_WRITES,
-	STEP_UNPIN_CHILD_WRITES,
+	STEP_UNPIN_CHILD_WRITES, STEP_CHILD_THEN_PARENT_WRITES,
 };
 
 static enum verdict probe_fork_pinned(const struct probe *pr, char *detail, size_t len)
@@ -1004,7 +1007,7 @@ static enum verdict probe_fork_pinned(const struct probe *pr, char *detail, size
 	ret = pin_take(&p, PIN_LONGTERM_TEST_FLAG_USE_WRITE);
 	if (ret) {
 		snprintf(detail, len, "%s from %s (an exclusive page, before fork)",
-			 errname(-ret), how == PIN_GUP ? "PIN_LONGTERM_TEST_START" :
+			 cb_errname(-ret), how == PIN_GUP ? "PIN_LONGTERM_TEST_START" :
 			 "io_uring_register_buffers");
 		v = BROKEN;
 		goto out;
@@ -1029,12 +1032,12 @@ static enum verdict probe_fork_pinned(const struct probe *pr, char *detail, size
 		v = LEAKED;
 		snprintf(detail, len, "after the parent wrote 'P': ");
 		if (pinned != 'P')
-			append(detail, len, "the pin reads '%c' (it is not the parent's page); ",
+			cb_append(detail, len, "the pin reads '%c' (it is not the parent's page); ",
 			       pinned);
 		if (theirs == 'P')
-			append(detail, len, "the child sees the parent's post-fork write");
+			cb_append(detail, len, "the child sees the parent's post-fork write");
 		else
-			append(detail, len, "the child reads '%c'", theirs);
+			cb_append(detail, len, "the child reads '%c'", theirs);
 		break;
 	case STEP_CHILD_WRITES:
 		theirs = peer_ask(&child, 'w');
@@ -1068,12 +1071,12 @@ static enum verdict probe_fork_pinned(const struct probe *pr, char *detail, size
 		v = LEAKED;
 		snprintf(detail, len, "after a write 'D' through the pin: ");
 		if (ours != 'D')
-			append(detail, len, "the parent reads '%c' (the pin is not its page); ",
+			cb_append(detail, len, "the parent reads '%c' (the pin is not its page); ",
 			       ours);
 		if (theirs == 'D')
-			append(detail, len, "the child sees the write through the parent's pin");
+			cb_append(detail, len, "the child sees the write through the parent's pin");
 		else
-			append(detail, len, "the child reads '%c'", theirs);
+			cb_append(detail, len, "the child reads '%c'", theirs);
 		break;
 	case STEP_UNMAP_CHILD_WRITES:
 		if (munmap(r.mem, r.size)) {
@@ -1129,6 +1132,28 @@ static enum verdict probe_fork_pinned(const struct probe *pr, char *detail, size
 			 "wrote 'C' and reads '%c'; its write:%s; in all:", ours, theirs, wev_text);
 		v = ours == 'A' && theirs == 'C' ? SAFE : LEAKED;
 		break;
+	case STEP_CHILD_THEN_PARENT_WRITES:
+		ours = peer_ask(&child, 'w');	/* what the child's write left it */
+		memset(r.mem, 'P', r.size);
+		pinned = pin_read(&p, detail, len);
+		theirs = peer_ask(&child, 'r');
+		if (!ours || !pinned || !theirs)
+			break;
+		if (ours == 'C' && pinned == 'P' && theirs == 'C') {
+			snprintf(detail, len, "the child wrote 'C', then the parent 'P': the pin "
+				 "reads 'P', the child 'C'");
+			v = SAFE;
+			break;
+		}
+		v = LEAKED;
+		snprintf(detail, len, "the child wrote 'C' (and read '%c'), then the parent 'P': ",
+			 ours);
+		if (pinned != 'P')
+			cb_append(detail, len, "the pin reads '%c'%s; ", pinned, pinned == 'C' ?
+			       " (the child's page)" : " (not the parent's page)");
+		cb_append(detail, len, "the child reads '%c'%s", theirs, theirs == 'P' ?
+		       " (the parent's write)" : "");
+		break;
 	}
 	if (v == BROKEN && !detail[0])
 		snprintf(detail, len, "the child did not answer");
@@ -1138,6 +1163,432 @@ static enum verdict probe_fork_pinned(const struct probe *pr, char *detail, size
 out:
 	pin_close(&p);
 	region_unmap(&r);
+	return v;
+}
+
+/* --- cowbench.pin_bias=: pin accounting and reclaim --- */
+
+/*
+ * Empty the per-CPU LRU batches this process may have filled.  A folio
+ * waiting in one (a new page's lru_add, an activation) holds a reference
+ * that is neither a leak nor a pin, and cannot be isolated for reclaim
+ * until the batch is drained.  madvise(MADV_COLD) drains the batches of
+ * the CPU it runs on (lru_add_drain()) before it looks at its range, here
+ * a scratch page of our own: run it on each CPU we may run on, which are
+ * the CPUs where this process and its children faulted and pinned.
+ */
+static void lru_settle(void)
+{
+	static char *scratch;
+	cpu_set_t allowed, one;
+
+	if (!scratch) {
+		scratch = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		if (scratch == MAP_FAILED) {
+			scratch = NULL;
+			return;
+		}
+		scratch[0] = 1;
+	}
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &allowed))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (!sched_setaffinity(0, sizeof(one), &one))
+			madvise(scratch, PAGE, MADV_COLD);
+	}
+	sched_setaffinity(0, sizeof(allowed), &allowed);
+}
+
+/* The page at @addr as the kernel sees it (PAGE_STATE_TEST): 0 or -errno. */
+static int page_state_read(int gup, const void *addr, struct page_state *st)
+{
+	struct page_state_test t = { .addr = (uintptr_t)addr };
+
+	if (ioctl(gup, PAGE_STATE_TEST, &t))
+		return -errno;
+	*st = t.state;
+	return 0;
+}
+
+static bool page_state_same(const struct page_state *a, const struct page_state *b)
+{
+	return a->refcount == b->refcount && a->mapcount == b->mapcount &&
+	       a->pincount == b->pincount;
+}
+
+/*
+ * The page's state once the LRU batches are drained.  A reference some
+ * other kernel code holds for a moment is not a leak: read again (up to
+ * three times, 10 ms apart) until it matches @want; a leak stays.
+ */
+static int page_state_settled(int gup, const void *addr, const struct page_state *want,
+			      struct page_state *st)
+{
+	int ret = 0;
+
+	for (int tries = 0; tries < 3; tries++) {
+		if (tries)
+			usleep(10000);
+		lru_settle();
+		ret = page_state_read(gup, addr, st);
+		if (ret || !want || page_state_same(st, want))
+			break;
+	}
+	return ret;
+}
+
+static void page_state_append(const struct page_state *st, char *detail, size_t len)
+{
+	cb_append(detail, len, "refcount %lld, mapcount %d", (long long)st->refcount,
+	       (int)st->mapcount);
+	if (st->pincount >= 0)
+		cb_append(detail, len, ", pincount %d", (int)st->pincount);
+}
+
+/* The page the traffic of pin-refcount-balance is on, and how it is reached. */
+struct balance {
+	struct region *r;
+	char *page;		/* a 4 KiB page of r (for a THP, in its middle) */
+	int gup;
+};
+
+enum traffic_result { TRAFFIC_DONE, TRAFFIC_UNAVAILABLE, TRAFFIC_BROKEN };
+
+struct traffic {
+	const char *what;
+	enum traffic_result (*run)(const struct traffic *t, struct balance *b, char *detail,
+				   size_t len);
+	unsigned long cmd;	/* a gup_test ioctl */
+	bool small_only;	/* would split a THP's PMD (not a leak, but no comparison) */
+};
+
+/* gup_test gets or pins the page and puts or unpins it before it returns. */
+static enum traffic_result traffic_gup_test(const struct traffic *t, struct balance *b,
+					    char *detail, size_t len)
+{
+	struct gup_test g = { .addr = (uintptr_t)b->page, .size = PAGE, .nr_pages_per_call = 1 };
+
+	if (ioctl(b->gup, t->cmd, &g)) {
+		snprintf(detail, len, "%s: %s", t->what, cb_errname(errno));
+		return TRAFFIC_BROKEN;
+	}
+	if (g.size != PAGE) {
+		snprintf(detail, len, "%s: got no page", t->what);
+		return TRAFFIC_BROKEN;
+	}
+	return TRAFFIC_DONE;
+}
+
+/* The pipe takes a reference (FOLL_GET), reading it out drops it. */
+static enum traffic_result traffic_vmsplice(const struct traffic *t, struct balance *b,
+					    char *detail, size_t len)
+{
+	static char buf[PAGE];
+	struct iovec iov = { .iov_base = b->page, .iov_len = PAGE };
+	enum traffic_result res = TRAFFIC_BROKEN;
+	int fd[2];
+
+	if (pipe2(fd, O_CLOEXEC)) {
+		snprintf(detail, len, "%s: pipe: %s", t->what, strerror(errno));
+		return TRAFFIC_BROKEN;
+	}
+	if (vmsplice(fd[1], &iov, 1, 0) != PAGE)
+		snprintf(detail, len, "%s: vmsplice: %s", t->what, strerror(errno));
+	else if (read(fd[0], buf, PAGE) != PAGE)
+		snprintf(detail, len, "%s: read: %s", t->what, strerror(errno));
+	else
+		res = TRAFFIC_DONE;
+	close(fd[0]);
+	close(fd[1]);
+	return res;
+}
+
+/* io_uring_register_buffers() pins it FOLL_WRITE | FOLL_LONGTERM, unregistering unpins. */
+static enum traffic_result traffic_uring(const struct traffic *t, struct balance *b,
+					 char *detail, size_t len)
+{
+	struct iovec iov = { .iov_base = b->page, .iov_len = PAGE };
+	struct io_uring ring;
+	int ret = io_uring_queue_init(4, &ring, 0);
+
+	if (ret) {
+		snprintf(detail, len, "%s: io_uring_queue_init: %s", t->what, cb_errname(-ret));
+		return ret == -ENOSYS || ret == -EPERM ? TRAFFIC_UNAVAILABLE : TRAFFIC_BROKEN;
+	}
+	ret = io_uring_register_buffers(&ring, &iov, 1);
+	if (ret)
+		snprintf(detail, len, "%s: io_uring_register_buffers: %s", t->what,
+			 cb_errname(-ret));
+	else if ((ret = io_uring_unregister_buffers(&ring)))
+		snprintf(detail, len, "%s: io_uring_unregister_buffers: %s", t->what,
+			 cb_errname(-ret));
+	io_uring_queue_exit(&ring);
+	return ret ? TRAFFIC_BROKEN : TRAFFIC_DONE;
+}
+
+/* process_vm_readv() of our own page: a remote R/O FOLL_PIN, unpinned after the copy. */
+static enum traffic_result traffic_readv(const struct traffic *t, struct balance *b,
+					 char *detail, size_t len)
+{
+	static char buf[PAGE];
+	struct iovec local = { .iov_base = buf, .iov_len = PAGE };
+	struct iovec remote = { .iov_base = b->page, .iov_len = PAGE };
+	ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+
+	if (n < 0 && errno == ENOSYS) {
+		snprintf(detail, len, "%s: kernel without CONFIG_CROSS_MEMORY_ATTACH", t->what);
+		return TRAFFIC_UNAVAILABLE;
+	}
+	if (n != PAGE) {
+		snprintf(detail, len, "%s: %s", t->what, n < 0 ? cb_errname(errno) : "short read");
+		return TRAFFIC_BROKEN;
+	}
+	return TRAFFIC_DONE;
+}
+
+/* fork: the child maps the page (or, if fork copied it, its copy), reads it and exits. */
+static enum traffic_result traffic_fork(const struct traffic *t, struct balance *b,
+					char *detail, size_t len)
+{
+	struct peer child;
+	char seen;
+
+	if (peer_start(&child, b->r, detail, len) != SAFE)
+		return TRAFFIC_BROKEN;
+	seen = peer_ask(&child, 'r');
+	if (peer_end(&child, detail, len))
+		return TRAFFIC_BROKEN;
+	if (seen != 'A') {
+		snprintf(detail, len, "%s: the child read '%c', not 'A'", t->what, seen ? seen : '0');
+		return TRAFFIC_BROKEN;
+	}
+	return TRAFFIC_DONE;
+}
+
+/*
+ * The same fork under a R/W long-term pin of the page (fork copies it for
+ * the child, or shares it under fork_pinned=wp-noreuse), unpinned after.
+ */
+static enum traffic_result traffic_fork_pinned(const struct traffic *t, struct balance *b,
+					       char *detail, size_t len)
+{
+	struct pin_longterm_test pin = { .addr = (uintptr_t)b->page, .size = PAGE,
+					 .flags = PIN_LONGTERM_TEST_FLAG_USE_WRITE };
+	enum traffic_result res;
+
+	if (ioctl(b->gup, PIN_LONGTERM_TEST_START, &pin)) {
+		snprintf(detail, len, "%s: PIN_LONGTERM_TEST_START: %s", t->what, cb_errname(errno));
+		return TRAFFIC_BROKEN;
+	}
+	res = traffic_fork(t, b, detail, len);
+	if (ioctl(b->gup, PIN_LONGTERM_TEST_STOP) && res == TRAFFIC_DONE) {
+		snprintf(detail, len, "%s: PIN_LONGTERM_TEST_STOP: %s", t->what, cb_errname(errno));
+		res = TRAFFIC_BROKEN;
+	}
+	return res;
+}
+
+/*
+ * In this order: every pin is of an exclusive page, before a fork made it
+ * shared, so that no R/O pin unshares it (a copy: the comparison would be
+ * of another page), and the process never writes it.
+ */
+static const struct traffic traffic[] = {
+	{ "GUP_BASIC_TEST", traffic_gup_test, GUP_BASIC_TEST, false },
+	{ "PIN_BASIC_TEST", traffic_gup_test, PIN_BASIC_TEST, false },
+	{ "GUP_FAST_BENCHMARK", traffic_gup_test, GUP_FAST_BENCHMARK, false },
+	{ "PIN_FAST_BENCHMARK", traffic_gup_test, PIN_FAST_BENCHMARK, false },
+	{ "PIN_LONGTERM_BENCHMARK", traffic_gup_test, PIN_LONGTERM_BENCHMARK, false },
+	{ "vmsplice and read", traffic_vmsplice, 0, false },
+	{ "io_uring fixed buffer", traffic_uring, 0, false },
+	{ "process_vm_readv", traffic_readv, 0, false },
+	/* fork splits a pinned THP's PMD to copy it: refcount and mapcount change */
+	{ "fork under a R/W pin", traffic_fork_pinned, 0, true },
+	{ "fork", traffic_fork, 0, false },
+};
+#define NR_TRAFFIC (sizeof(traffic) / sizeof(traffic[0]))
+
+/* The page's PFN (0 if pagemap shows none: no CAP_SYS_ADMIN). */
+static uint64_t page_pfn(const void *page)
+{
+	uint64_t entry = 0;
+
+	return pagemap_read(page, 1, &entry) ? 0 : entry & PM_PFN_MASK;
+}
+
+static enum verdict probe_pin_balance(const struct probe *pr, char *detail, size_t len)
+{
+	struct region r;
+	struct balance b = { .r = &r, .gup = -1 };
+	struct page_state before, now;
+	struct evsnap ev;
+	enum verdict v = SAFE;
+	char unavailable[200] = "";
+	uint64_t pfn;
+	size_t done = 0;
+	int ret;
+
+	b.gup = open(GUP_TEST_PATH, O_RDWR | O_CLOEXEC);
+	if (b.gup < 0) {
+		snprintf(detail, len, "no %s (CONFIG_GUP_TEST, debugfs, root)", GUP_TEST_PATH);
+		return SKIPPED;
+	}
+	v = region_map(&r, pr->kind, 'A', detail, len);
+	if (v != SAFE)
+		goto out;
+	b.page = r.mem + (r.size / 2 & ~(PAGE - 1));
+	ret = page_state_settled(b.gup, b.page, NULL, &before);
+	if (ret) {
+		snprintf(detail, len, "PAGE_STATE_TEST: %s", cb_errname(-ret));
+		if (ret == -EINVAL || ret == -ENOTTY) {
+			cb_append(detail, len, " (kernel without cowbench patch 0014)");
+			v = SKIPPED;
+		} else {
+			v = BROKEN;
+		}
+		goto out;
+	}
+	pfn = page_pfn(b.page);
+	ev_take(&ev);
+	for (size_t i = 0; i < NR_TRAFFIC && v == SAFE; i++) {
+		const struct traffic *t = &traffic[i];
+
+		if (t->small_only && pr->kind != K_SMALL)
+			continue;
+		switch (t->run(t, &b, detail, len)) {
+		case TRAFFIC_UNAVAILABLE:
+			cb_append(unavailable, sizeof(unavailable), "; not run: %s", detail);
+			detail[0] = 0;
+			continue;
+		case TRAFFIC_BROKEN:
+			v = BROKEN;
+			continue;
+		case TRAFFIC_DONE:
+			break;
+		}
+		done++;
+		ret = page_state_settled(b.gup, b.page, &before, &now);
+		if (ret) {
+			snprintf(detail, len, "PAGE_STATE_TEST after %s: %s", t->what, cb_errname(-ret));
+			v = BROKEN;
+		} else if (pfn && page_pfn(b.page) != pfn) {
+			snprintf(detail, len, "the page moved (pfn 0x%llx -> 0x%llx) by %s: the "
+				 "comparison is not of one page", (unsigned long long)pfn,
+				 (unsigned long long)page_pfn(b.page), t->what);
+			v = BROKEN;
+		} else if (pr->kind == K_THP && !is_thp(r.mem)) {
+			snprintf(detail, len, "%s split the THP's PMD: refcount and mapcount "
+				 "changed for that", t->what);
+			v = BROKEN;
+		} else if (!page_state_same(&now, &before)) {
+			snprintf(detail, len, "after %s: ", t->what);
+			page_state_append(&now, detail, len);
+			cb_append(detail, len, "; before the traffic: ");
+			page_state_append(&before, detail, len);
+			cb_append(detail, len, " (refcount %+lld: %s)", (long long)(now.refcount -
+			       before.refcount), now.refcount > before.refcount ?
+			       "a reference or pin leaked" : now.refcount < before.refcount ?
+			       "one was dropped twice" : "mapped or pinned differently");
+			v = LEAKED;
+		}
+	}
+	if (v == SAFE) {
+		snprintf(detail, len, "after each of %zu kinds of get/pin traffic: ", done);
+		page_state_append(&before, detail, len);
+		cb_append(detail, len, " as before%s%s", before.flags & PAGE_STATE_NOBIAS ?
+		       " (pin_bias=nobias)" : "", unavailable);
+	}
+	ev_append(&ev, detail, len);
+out:
+	close(b.gup);
+	region_unmap(&r);
+	return v;
+}
+
+/* Whether /proc/swaps lists a swap device or file (the line after its header). */
+static bool swap_active(void)
+{
+	FILE *f = fopen("/proc/swaps", "re");
+	char line[256];
+	int lines = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		lines++;
+	if (f)
+		fclose(f);
+	return lines > 1;
+}
+
+static enum verdict probe_reclaim_anon(const struct probe *pr, char *detail, size_t len)
+{
+	const size_t size = 4UL << 20, nr = size / PAGE;
+	unsigned char *resident = malloc(nr);
+	uint64_t *entries = malloc(nr * sizeof(*entries));
+	long long swapped_before = vmstat("pswpout");
+	enum verdict v = BROKEN;
+	size_t out = 0;
+	char *mem;
+
+	(void)pr;
+	if (!resident || !entries) {
+		snprintf(detail, len, "malloc: %s", strerror(errno));
+		goto free;
+	}
+	if (!swap_active()) {
+		snprintf(detail, len, "no swap: /proc/swaps lists no device");
+		v = SKIPPED;
+		goto free;
+	}
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		snprintf(detail, len, "mmap: %s", strerror(errno));
+		goto free;
+	}
+	/* Small pages: their "maybe pinned" is the one pin_bias= decides (EINVAL: no THP). */
+	madvise(mem, size, MADV_NOHUGEPAGE);
+	memset(mem, 'R', size);
+	/* The pages in a batch cannot be isolated, whatever the accounting. */
+	lru_settle();
+	if (madvise(mem, size, MADV_PAGEOUT)) {
+		snprintf(detail, len, "MADV_PAGEOUT: %s", strerror(errno));
+		v = errno == EINVAL ? SKIPPED : BROKEN;
+		goto unmap;
+	}
+	if (mincore(mem, size, resident) || pagemap_read(mem, nr, entries)) {
+		snprintf(detail, len, "mincore or /proc/self/pagemap: %s", strerror(errno));
+		goto unmap;
+	}
+	for (size_t i = 0; i < nr; i++)
+		out += (entries[i] & PM_SWAP) || !(resident[i] & 1);
+	if (out * 10 >= nr * 9) {
+		snprintf(detail, len, "MADV_PAGEOUT sent %zu of %zu pages out (%.1f%%)", out, nr,
+			 100.0 * (double)out / (double)nr);
+		v = SAFE;
+	} else {
+		snprintf(detail, len, "MADV_PAGEOUT sent only %zu of %zu exclusive, unpinned pages "
+			 "out (%.1f%%): the kernel kept pages it should reclaim: a maybe-pinned "
+			 "check that counts references it should expect", out, nr,
+			 100.0 * (double)out / (double)nr);
+		v = REFUSED;
+	}
+	if (swapped_before >= 0)
+		cb_append(detail, len, "; pswpout %+lld", vmstat("pswpout") - swapped_before);
+	/* What went out must come back as it was (the swap-in faults). */
+	if (view(mem, size) != 'R') {
+		snprintf(detail, len, "after MADV_PAGEOUT of %zu of %zu pages, the region no longer "
+			 "holds the 'R' written into it", out, nr);
+		v = LEAKED;
+	}
+unmap:
+	munmap(mem, size);
+free:
+	free(resident);
+	free(entries);
 	return v;
 }
 
@@ -1213,6 +1664,15 @@ static const struct probe probes[] = {
 	/* (e) the parent unpins and unmaps, the child writes: reuse or copy (events) */
 	FP(UNPIN_CHILD_WRITES, K_SMALL, PIN_URING, "(e) 4KiB io_uring, unpin, unmap, child writes"),
 	FP(UNPIN_CHILD_WRITES, K_THP, PIN_URING, "(e) THP io_uring, unpin, unmap, child writes"),
+	/* appended: R/W pin, fork, the child writes, then the parent */
+	{ "pin-rw-fork-coherent", probe_fork_pinned, K_SMALL, STEP_CHILD_THEN_PARENT_WRITES,
+	  PIN_GUP },
+	{ "pin-rw-fork-coherent-thp", probe_fork_pinned, K_THP, STEP_CHILD_THEN_PARENT_WRITES,
+	  PIN_GUP },
+	/* pin_bias: refcounts after get/pin traffic, anonymous reclaim */
+	{ "pin-refcount-balance", probe_pin_balance, K_SMALL, 0, 0 },
+	{ "pin-refcount-balance-thp", probe_pin_balance, K_THP, 0, 0 },
+	{ "reclaim-anon", probe_reclaim_anon, K_SMALL, 0, 0 },
 };
 
 /* "# cowbench events absent: ..." -- an event not counted, not one that did not move. */

@@ -40,7 +40,9 @@ static const char run_usage[] =
 	"\n"
 	"  --kernel MATRIX     kernels and variants: KERNEL (all its variants) or\n"
 	"                      KERNEL:VARIANT, comma-separated (default: default)\n"
-	"  --suites LIST       micro, probes, selftests (default: micro)\n"
+	"  --suites LIST       micro, probes, selftests, attack (default: micro);\n"
+	"                      attack: how far pins of one page go before the\n"
+	"                      kernel refuses them (refusal points)\n"
 	"  --accel A           auto (probe-boot KVM, else TCG), kvm, tcg (default auto)\n"
 	"  --mode M            icount: TCG with -icount, the guest clock counts\n"
 	"                      instructions (deterministic); wall: real time;\n"
@@ -72,7 +74,7 @@ static const char run_usage[] =
 	"130 interrupted by SIGINT or SIGTERM, something left unrun (what finished is\n"
 	"kept; continue with --resume).\n";
 
-const char *const cb_guest_suites[] = { "micro", "probes", "selftests", NULL };
+const char *const cb_guest_suites[] = { "micro", "probes", "selftests", "attack", NULL };
 
 static int check_choice(const char *what, const char *value, const char *const *choices,
 			char *err, size_t errlen)

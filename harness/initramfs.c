@@ -138,7 +138,7 @@ static int bench_libs(const char *bench, char **libs, size_t max, char *err, siz
 int cb_guest_userland_hash(const char *bindir, char out[65], char *err, size_t errlen)
 {
 	static const char *const programs[] = { "cowbench-guest-init", "cowbench-bench",
-						"cowbench-probes" };
+						"cowbench-probes", "cowbench-attack" };
 	const int nr_programs = (int)(sizeof(programs) / sizeof(programs[0]));
 	char *files[64 + sizeof(programs) / sizeof(programs[0])], *list = strdup(""), hash[65];
 	int nr = 0, nr_libs, ret = -1;
@@ -188,21 +188,24 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 	char *bench = cb_path(bindir, "cowbench-bench");
 	char *init = cb_path(bindir, "cowbench-guest-init");
 	char *probes = cb_path(bindir, "cowbench-probes");
-	char *qbench = NULL, *qinit = NULL, *qprobes = NULL, *qstage = NULL;
+	char *attack = cb_path(bindir, "cowbench-attack");
+	char *qbench = NULL, *qinit = NULL, *qprobes = NULL, *qattack = NULL, *qstage = NULL;
 	char *libs[64];
 	int nr_libs = 0, ret = -1;
 	char *cmd, *text_job = cb_job_text(job, err, errlen);
 
 	if (!text_job)
 		goto out;	/* before anything is copied: @err names the key */
-	if (access(bench, X_OK) || access(init, X_OK) || access(probes, X_OK)) {
-		snprintf(err, errlen, "missing %s, %s or %s: build cowbench first "
-			 "(cmake --build build)", bench, init, probes);
+	if (access(bench, X_OK) || access(init, X_OK) || access(probes, X_OK) ||
+	    access(attack, X_OK)) {
+		snprintf(err, errlen, "missing %s, %s, %s or %s: build cowbench first "
+			 "(cmake --build build)", bench, init, probes, attack);
 		goto out;
 	}
 	qbench = cb_shell_quote(bench);
 	qinit = cb_shell_quote(init);
 	qprobes = cb_shell_quote(probes);
+	qattack = cb_shell_quote(attack);
 	qstage = cb_shell_quote(stage);
 	nr_libs = bench_libs(bench, libs, sizeof(libs) / sizeof(libs[0]), err, errlen);
 	if (nr_libs <= 0)
@@ -211,8 +214,8 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 	/* Every path goes through cb_shell_quote(): --out may hold anything. */
 	cmd = cb_strdup_printf("rm -rf %s && mkdir -p %s && cd %s && "
 			       "mkdir -p cowbench/selftests proc sys dev tmp && cp %s init && "
-			       "cp %s %s cowbench/", qstage, qstage, qstage, qinit, qbench,
-			       qprobes);
+			       "cp %s %s %s cowbench/", qstage, qstage, qstage, qinit, qbench,
+			       qprobes, qattack);
 	ret = run(cmd);
 	free(cmd);
 	/* cp -L: the library itself under the name the loader asks for. */
@@ -287,9 +290,11 @@ out:
 	free(bench);
 	free(init);
 	free(probes);
+	free(attack);
 	free(qbench);
 	free(qinit);
 	free(qprobes);
+	free(qattack);
 	free(qstage);
 	return ret ? -1 : 0;
 }

@@ -2,18 +2,22 @@
 /*
  * The side-by-side table at the end of a VM run: one column per cell
  * (kernel.variant), one row per benchmark, then the COW events per 1000
- * items where any cell copied, then correctness -- each probe, the kernel's
+ * items where any cell copied, the refusal points where a cell ran the
+ * attack suite, then correctness -- each probe, the kernel's
  * selftests, BUG/WARNING counts -- so a policy's speed is never read apart
  * from what it broke.  Plain text, also written to matrix.txt in the
  * dataset, or Markdown for report.md.
  *
  * Everything it shows from a dataset -- cell names, probe names from
- * probes.tap, statuses -- may hold any byte: Markdown gets report_md_text(),
- * plain text (a terminal) its control characters replaced.
+ * probes.tap, statuses, attack.json's names and details -- may hold any
+ * byte: Markdown gets report_md_text(), plain text (a terminal) its
+ * control characters replaced.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,6 +44,9 @@ struct matrix_cell {
 	char *probes;		/* probes.tap text, or NULL */
 	long nr_probes;		/* its plan: 1..nr_probes */
 	char *selftest[2];	/* selftest.<taps[t]>.tap text, or NULL */
+	bool has_attack;	/* it has an attack.json ... */
+	json_t *attack;		/* ... that loaded: an object with an "attacks" array */
+	char attack_bad[96];	/* or why not, as its table cells say it */
 	int width;
 };
 
@@ -549,12 +556,497 @@ static void correctness(const struct matrix *m)
 }
 
 /*
+ * Refusal points: what the "attack" suite (bench/attack.c) wrote in each
+ * cell's attack.json -- how far each attack got on one page before the
+ * kernel refused it, or the attack stopped on a budget or limit, and
+ * whether the page came out intact.  One row per attack name (from the
+ * files, in the order first met), one column per cell.  The file is
+ * untrusted like the rest of the dataset: a field of the wrong type or out
+ * of range is shown as "?", a string as at most DETAIL_W bytes of it, an
+ * unknown stop reason as "?".
+ */
+#define ATTACK_MAX_BYTES (1u << 20)
+#define MAX_ATTACK_ROWS 16	/* attack names shown (cowbench has three) */
+#define MAX_ATTACK_ENTRIES 64	/* entries of one file looked at */
+#define DETAIL_W 64
+#define ATTACK_TEXT 512
+
+/* @s, cut to fit @size bytes ("..." where cut, never inside a UTF-8 sequence). */
+static void cut_text(char *buf, size_t size, const char *s)
+{
+	size_t len = strlen(s), n;
+
+	if (len < size) {
+		memcpy(buf, s, len + 1);
+		return;
+	}
+	n = size - 4;
+	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	memcpy(buf + n, "...", 4);
+}
+
+/* An attack entry's name as its row is labelled: "?" when it has none. */
+static void attack_name(json_t *entry, char *buf, size_t size)
+{
+	const char *name = json_string_value(json_object_get(entry, "name"));
+
+	cut_text(buf, size, name && name[0] ? name : "?");
+}
+
+/* The cell's first entry named @name (attack_name()), or NULL. */
+static json_t *attack_entry(const struct matrix_cell *c, const char *name)
+{
+	json_t *list = json_object_get(c->attack, "attacks");
+
+	for (size_t i = 0; i < json_array_size(list) && i < MAX_ATTACK_ENTRIES; i++) {
+		char have[LABEL_W + 1];
+
+		attack_name(json_array_get(list, i), have, sizeof(have));
+		if (!strcmp(have, name))
+			return json_array_get(list, i);
+	}
+	return NULL;
+}
+
+/* @v an integer in [@min, @max]. */
+static bool int_in(json_t *v, long long min, long long max, long long *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return false;
+	*out = json_integer_value(v);
+	return true;
+}
+
+/* @v any JSON number in [@min, @max]. */
+static bool number_in(json_t *v, double min, double max, double *out)
+{
+	if (!json_is_number(v) || !(json_number_value(v) >= min && json_number_value(v) <= max))
+		return false;
+	*out = json_number_value(v);
+	return true;
+}
+
+/* @v with thousands separators: "2,097,152" (|@v| < 2^63). */
+static void grouped(long long v, char *buf, size_t size)
+{
+	char digits[24];
+	int n = snprintf(digits, sizeof(digits), "%llu",
+			 v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+	size_t o = 0;
+
+	if (v < 0 && o + 1 < size)
+		buf[o++] = '-';
+	for (int i = 0; i < n && o + 2 < size; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
+/* A count or size: 3 significant digits below 100, else a grouped whole number. */
+static void amount(double v, char *buf, size_t size)
+{
+	if (fabs(v) < 100)
+		snprintf(buf, size, "%.3g", v);
+	else
+		grouped((long long)llround(v), buf, size);
+}
+
+/* A cell's text, built of parts joined by "; ". */
+struct attack_text {
+	char buf[ATTACK_TEXT];
+	size_t used;
+};
+
+static void __attribute__((format(printf, 2, 3))) part(struct attack_text *t, const char *fmt,
+						       ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->used && t->used + 2 < sizeof(t->buf)) {
+		memcpy(t->buf + t->used, "; ", 3);
+		t->used += 2;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->used, sizeof(t->buf) - t->used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->used = t->used + (size_t)n < sizeof(t->buf) ? t->used + (size_t)n
+							  : sizeof(t->buf) - 1;
+}
+
+/* A field's whole number for @t: grouped, "?" out of [@min, @max]. */
+static const char *count_of(json_t *v, long long min, long long max, char *buf, size_t size)
+{
+	long long n;
+
+	if (!int_in(v, min, max, &n))
+		return "?";
+	grouped(n, buf, size);
+	return buf;
+}
+
+/* A field's number (a size, seconds) for @t: "?" out of [@min, @max]. */
+static const char *number_of(json_t *v, double min, double max, char *buf, size_t size)
+{
+	double d;
+
+	if (!number_in(v, min, max, &d))
+		return "?";
+	amount(d, buf, size);
+	return buf;
+}
+
+/* A stop reason as attack.json words it: [a-z0-9-], else "?". */
+static const char *stop_word(json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	if (!s || !s[0] || strlen(s) > 24 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+						   strlen(s))
+		return "?";
+	return s;
+}
+
+static bool word_char(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+	       ch == '_';
+}
+
+/* The first errno name in @s ("ENOMEM": a word of E and 2 to 15 of [A-Z0-9]), or "". */
+static void errno_name(const char *s, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (const char *p = s; p && *p; p++) {
+		size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+
+		if (*p == 'E' && (p == s || !word_char(p[-1])) && n >= 3 && n <= 16 &&
+		    !word_char(p[n])) {
+			snprintf(buf, size, "%.*s", (int)n, p);
+			return;
+		}
+	}
+}
+
+/*
+ * How and where it stopped, one part: "refused ENOMEM at 2,097,152 pins
+ * (12.5 MiB, 3 procs)" -- the MiB when given, processes beyond one and
+ * fds beyond none.
+ */
+static void stop_part(struct attack_text *t, json_t *a, const char *name)
+{
+	const char *unit = !strcmp(name, "pin-one-page") || !strcmp(name, "iouring-fixed") ?
+			   "pins" : "refs";
+	json_t *stop = json_object_get(a, "stop"), *refs = json_object_get(a, "refs_added");
+	json_t *mib = json_object_get(a, "kernel_mib"), *procs = json_object_get(a, "processes");
+	json_t *fds = json_object_get(a, "fds");
+	char err[24], num[32], at[64] = "", extra[96] = "";
+	size_t used = 0;
+	long long n;
+
+	errno_name(json_string_value(json_object_get(a, "stop_detail")), err, sizeof(err));
+	if (refs)
+		snprintf(at, sizeof(at), " at %s %s",
+			 count_of(refs, 0, INT64_C(1) << 53, num, sizeof(num)), unit);
+	if (mib && !json_is_null(mib))
+		used += (size_t)snprintf(extra, sizeof(extra), "%s MiB",
+					 number_of(mib, -1e12, 1e12, num, sizeof(num)));
+	if (procs && !(int_in(procs, 0, 1, &n)))
+		used += (size_t)snprintf(extra + used, sizeof(extra) - used, "%s%s procs",
+					 used ? ", " : "",
+					 count_of(procs, 0, 1000000000, num, sizeof(num)));
+	if (fds && !(int_in(fds, 0, 0, &n)))
+		snprintf(extra + used, sizeof(extra) - used, "%s%s fds", used ? ", " : "",
+			 count_of(fds, 0, 1000000000, num, sizeof(num)));
+	part(t, "%s%s%s%s%s%s%s", stop ? stop_word(stop) : "stopped", err[0] ? " " : "", err, at,
+	     extra[0] ? " (" : "", extra, extra[0] ? ")" : "");
+}
+
+/* The text of @a, the cell's entry of attack @name. */
+static void attack_cell(json_t *a, const char *name, struct attack_text *t)
+{
+	const char *status = json_string_value(json_object_get(a, "status"));
+	json_t *intact = json_object_get(a, "intact");
+	static const char *const rc[] = { "refcount_before", "refcount_peak", "refcount_after" };
+	json_t *secs = json_object_get(a, "guest_seconds");
+	char detail[DETAIL_W + 1], num[3][32];
+	bool any_rc = false;
+
+	t->used = 0;
+	t->buf[0] = '\0';
+	if (status && !strcmp(status, "unsupported")) {
+		part(t, "unsupported");
+		return;
+	}
+	if (json_is_false(intact)) {
+		cut_text(detail, sizeof(detail),
+			 json_string_value(json_object_get(a, "intact_detail")) ?: "");
+		part(t, "NOT intact%s%s", detail[0] ? ": " : "", detail);
+	}
+	if (status && !strcmp(status, "broken")) {
+		cut_text(detail, sizeof(detail),
+			 json_string_value(json_object_get(a, "stop_detail")) ?: "");
+		part(t, "BROKEN%s%s", detail[0] ? ": " : "", detail);
+	} else {
+		if (!status || strcmp(status, "ok"))
+			part(t, "status ?");
+		stop_part(t, a, name);
+	}
+	for (size_t i = 0; i < 3; i++)
+		any_rc |= json_object_get(a, rc[i]) != NULL;
+	if (any_rc) {
+		for (size_t i = 0; i < 3; i++) {
+			long long v;
+
+			if (int_in(json_object_get(a, rc[i]), INT32_MIN, INT32_MAX, &v))
+				snprintf(num[i], sizeof(num[i]), "%lld", v);
+			else
+				snprintf(num[i], sizeof(num[i]), "?");
+		}
+		part(t, "refcount %s -> %s -> %s", num[0], num[1], num[2]);
+	}
+	if (secs)
+		part(t, "%s s", number_of(secs, 0, 1e12, num[0], sizeof(num[0])));
+	if (json_is_true(intact))
+		part(t, "intact");
+	else if (!json_is_false(intact))
+		part(t, "intact ?");
+}
+
+/* The budget attack.json says the attacks ran under: "4,194,304 refs, 512 MiB, 60 s". */
+static void budget_cell(json_t *b, struct attack_text *t)
+{
+	char num[3][32];
+
+	t->used = 0;
+	t->buf[0] = '\0';
+	if (!json_is_object(b)) {
+		part(t, "?");
+		return;
+	}
+	part(t, "%s refs, %s MiB, %s s",
+	     count_of(json_object_get(b, "refs"), 0, INT64_C(1) << 53, num[0], sizeof(num[0])),
+	     number_of(json_object_get(b, "kernel_mib"), 0, 1e12, num[1], sizeof(num[1])),
+	     number_of(json_object_get(b, "seconds"), 0, 1e12, num[2], sizeof(num[2])));
+}
+
+/*
+ * The section's rows: the budget (when a file has one), one per attack
+ * name (at most MAX_ATTACK_ROWS), "more attacks, not shown" (how many
+ * entries each cell has beyond those) when there are more; or, when no
+ * file names an attack, one row of what each cell's file is.
+ */
+struct attack_rows {
+	char label[MAX_ATTACK_ROWS + 3][LABEL_W + 1];
+	size_t n;
+	size_t first, end;	/* the attacks' rows */
+	bool budget, more;
+	char (*text)[ATTACK_TEXT];	/* [row * cells + cell] */
+};
+
+static bool attack_row(const struct attack_rows *r, const char *name)
+{
+	for (size_t k = r->first; k < r->end; k++)
+		if (!strcmp(r->label[k], name))
+			return true;
+	return false;
+}
+
+/* The cell's text where it has no entries to show: "-", or why its file is not read. */
+static const char *attack_missing(const struct matrix_cell *c)
+{
+	if (c->attack_bad[0])
+		return c->attack_bad;
+	if (c->has_attack)
+		return NULL;
+	return json_object_get(json_object_get(c->meta, "suite_ends"), "attack") ?
+	       "no attack.json" : "-";
+}
+
+/* The text of row @k in @cell. */
+static void attack_row_text(const struct attack_rows *r, size_t k,
+			    const struct matrix_cell *cell, char *text)
+{
+	json_t *list = json_object_get(cell->attack, "attacks"), *a;
+	const char *missing = attack_missing(cell);
+	struct attack_text t;
+
+	if (missing) {
+		snprintf(text, ATTACK_TEXT, "%s", missing);
+	} else if (r->budget && k == 0) {
+		a = json_object_get(cell->attack, "budget");
+		budget_cell(a, &t);
+		snprintf(text, ATTACK_TEXT, "%s", a ? t.buf : "-");
+	} else if (k >= r->first && k < r->end) {
+		a = attack_entry(cell, r->label[k]);
+		if (a)
+			attack_cell(a, r->label[k], &t);
+		snprintf(text, ATTACK_TEXT, "%s", a ? t.buf : "-");
+	} else if (r->end > r->first) {
+		size_t left = json_array_size(list) > MAX_ATTACK_ENTRIES ?
+			      json_array_size(list) - MAX_ATTACK_ENTRIES : 0;
+
+		for (size_t i = 0; i < json_array_size(list) && i < MAX_ATTACK_ENTRIES; i++) {
+			char name[LABEL_W + 1];
+
+			attack_name(json_array_get(list, i), name, sizeof(name));
+			left += !attack_row(r, name);
+		}
+		snprintf(text, ATTACK_TEXT, "%zu", left);
+	} else {
+		snprintf(text, ATTACK_TEXT, "no attacks");
+	}
+}
+
+static void attack_rows(const struct matrix *m, struct attack_rows *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (size_t c = 0; c < m->n; c++)
+		r->budget |= json_object_get(m->cell[c].attack, "budget") != NULL;
+	if (r->budget)
+		snprintf(r->label[r->n++], LABEL_W + 1, "budget");
+	r->first = r->end = r->n;
+	for (size_t c = 0; c < m->n; c++) {
+		json_t *list = json_object_get(m->cell[c].attack, "attacks");
+
+		for (size_t i = 0; i < json_array_size(list) && i < MAX_ATTACK_ENTRIES; i++) {
+			char name[LABEL_W + 1];
+
+			attack_name(json_array_get(list, i), name, sizeof(name));
+			if (attack_row(r, name))
+				continue;
+			if (r->end - r->first == MAX_ATTACK_ROWS)
+				r->more = true;
+			else
+				memcpy(r->label[r->end++], name, sizeof(name));
+		}
+		r->more |= json_array_size(list) > MAX_ATTACK_ENTRIES;
+	}
+	r->n = r->end;
+	if (r->more || r->end == r->first)
+		snprintf(r->label[r->n++], LABEL_W + 1, "%s",
+			 r->more ? "more attacks, not shown" : "attack.json");
+	r->text = calloc(r->n * m->n + 1, sizeof(*r->text));
+	if (!r->text)
+		abort();
+	for (size_t k = 0; k < r->n; k++)
+		for (size_t c = 0; c < m->n; c++)
+			attack_row_text(r, k, &m->cell[c], r->text[k * m->n + c]);
+}
+
+/*
+ * The section, when any cell has an attack.json: a table in Markdown.  A
+ * cell's text runs to a hundred columns, so plain text has a block per
+ * attack instead, a line per cell under it:
+ *
+ *   pin-one-page
+ *     k.bias      refused ENOMEM at 2,097,152 pins (12.5 MiB); ...
+ */
+static void refusal_points(const struct matrix *m)
+{
+	struct attack_rows r;
+	int name_w = 0;
+	char *shown;
+	size_t c;
+
+	for (c = 0; c < m->n && !m->cell[c].has_attack; c++)
+		;
+	if (c == m->n)
+		return;
+	attack_rows(m, &r);
+	if (m->markdown) {
+		print_header(m, "refusal points");
+	} else {
+		fputs("\nrefusal points (attack.json)\n", m->out);
+		for (c = 0; c < m->n; c++)
+			if (m->cell[c].name && (int)strlen(m->cell[c].name) > name_w)
+				name_w = (int)strlen(m->cell[c].name);
+	}
+	for (size_t k = 0; k < r.n; k++) {
+		if (m->markdown) {
+			print_label(m, r.label[k]);
+			for (c = 0; c < m->n; c++)
+				print_value(m, c, r.text[k * m->n + c]);
+			end_row(m);
+			continue;
+		}
+		shown = cb_printable(r.label[k]);
+		fprintf(m->out, "%s\n", shown);
+		free(shown);
+		for (c = 0; c < m->n; c++) {
+			fputs("  ", m->out);
+			print_text(m, -name_w, m->cell[c].name ?: "?");
+			print_text(m, 0, r.text[k * m->n + c]);
+			end_row(m);
+		}
+	}
+	free(r.text);
+}
+
+/*
+ * attack.json, when the cell has one: a link, a FIFO or a file that will
+ * not read is refused like the dataset's other files (-1 with @err); one
+ * over ATTACK_MAX_BYTES, not JSON or not of the schema is shown as such
+ * in the cell's column (c->attack_bad), the rest of the report stands.
+ */
+static int load_attack(struct matrix_cell *c, const char *dir, char *err, size_t errlen)
+{
+	char *path = cb_path(dir, "attack.json"), *text;
+	json_t *schema, *list;
+	json_error_t jerr;
+	struct stat st;
+	size_t len;
+
+	if (lstat(path, &st)) {
+		if (errno == ENOENT) {
+			free(path);
+			return 0;
+		}
+	} else if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > ATTACK_MAX_BYTES) {
+		c->has_attack = true;
+		snprintf(c->attack_bad, sizeof(c->attack_bad),
+			 "? attack.json: %lld bytes, over %u", (long long)st.st_size,
+			 ATTACK_MAX_BYTES);
+		free(path);
+		return 0;
+	}
+	c->has_attack = true;
+	text = cb_read_input(path, ATTACK_MAX_BYTES, &len, err, errlen);
+	free(path);
+	if (!text)
+		return -1;
+	c->attack = json_loadb(text, len, 0, &jerr);
+	free(text);
+	schema = json_object_get(c->attack, "schema");
+	list = json_object_get(c->attack, "attacks");
+	if (!c->attack)
+		snprintf(c->attack_bad, sizeof(c->attack_bad), "? attack.json: not JSON (line %d)",
+			 jerr.line);
+	else if (!json_is_object(c->attack))
+		snprintf(c->attack_bad, sizeof(c->attack_bad), "? attack.json: not an object");
+	else if (schema && !(json_is_integer(schema) && json_integer_value(schema) == 1))
+		snprintf(c->attack_bad, sizeof(c->attack_bad), "? attack.json: not schema 1");
+	else if (!json_is_array(list))
+		snprintf(c->attack_bad, sizeof(c->attack_bad), "? attack.json: no attacks list");
+	if (c->attack_bad[0]) {
+		json_decref(c->attack);
+		c->attack = NULL;
+	}
+	return 0;
+}
+
+/*
  * A cell's files, read as untrusted input: its directory only through
  * cb_dataset_cell_dir(), probes.tap through cb_read_input() (a plan of at
  * most MAX_PROBES).  A directory or file that is not there is a cell that
  * did not get that far; so is a micro.json that does not load (an
  * interrupted run's: the report loads each one itself first and refuses a
- * bad one).
+ * bad one).  attack.json: load_attack().
  */
 static int load_cell(struct matrix_cell *c, const char *run_dir, char *err, size_t errlen)
 {
@@ -589,6 +1081,10 @@ static int load_cell(struct matrix_cell *c, const char *run_dir, char *err, size
 			free(dir);
 			return -1;
 		}
+	}
+	if (load_attack(c, dir, err, errlen)) {
+		free(dir);
+		return -1;
 	}
 	path = cb_path(dir, "probes.tap");
 	free(dir);
@@ -660,6 +1156,7 @@ int cb_matrix_write(json_t *meta, const char *run_dir, FILE *out, bool markdown,
 		print_header(&m, "specref: references taken per item");
 		for_each_benchmark(&m, specref_row, NULL);
 	}
+	refusal_points(&m);
 	correctness(&m);
 out:
 	for (i = 0; i < m.n; i++) {
@@ -667,6 +1164,7 @@ out:
 		free(m.cell[i].probes);
 		free(m.cell[i].selftest[0]);
 		free(m.cell[i].selftest[1]);
+		json_decref(m.cell[i].attack);
 	}
 	free(m.cell);
 	return ret;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The side-by-side table of a VM run's cells: benchmark medians, COW
- * copies per 1000 items, probes, selftests and kernel BUG/WARNING counts.
+ * copies per 1000 items, the attack suite's refusal points (attack.json),
+ * probes, selftests and kernel BUG/WARNING counts.
  */
 #ifndef CB_MATRIX_H
 #define CB_MATRIX_H
@@ -14,8 +15,9 @@
 /*
  * Aligned plain text, or Markdown tables (@markdown), of the dataset at
  * @run_dir: -1, having written nothing, with the file and the problem in
- * @err when a cell's name or its probes.tap is refused (cells are read as
- * untrusted input: see load_cell() in matrix.c).
+ * @err when a cell's name, its probes.tap or its attack.json (a link, a
+ * FIFO) is refused (cells are read as untrusted input: see load_cell() in
+ * matrix.c).
  */
 int cb_matrix_write(json_t *meta, const char *run_dir, FILE *out, bool markdown, char *err,
 		    size_t errlen);

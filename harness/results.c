@@ -431,6 +431,8 @@ const char *const cb_key_events[] = {
 	/* R/O pins on shared pages, fork of pinned pages (patches 0010, 0011) */
 	"vm.ro_pin_unshare", "vm.ro_pin_shared", "vm.ro_pin_refused", "vm.fork_share_pinned",
 	"vm.cow_reuse_pinned", "vm.cow_copy_noreuse",
+	/* pin accounting (patch 0013): refusals of a wrapped refcount, nobias' fork copies */
+	"vm.pin_refused_overflow", "vm.get_refused_overflow", "vm.fork_copy_unexplained",
 	/* references the speculative-reference generator took (patch 0006) */
 	"specref_refs",
 };
@@ -438,7 +440,8 @@ const size_t cb_nr_key_events = sizeof(cb_key_events) / sizeof(cb_key_events[0])
 
 bool cb_series_event(const char *name)
 {
-	static const char *const prefixes[] = { "vm.cow_", "vm.ro_pin_", "vm.fork_" };
+	static const char *const prefixes[] = { "vm.cow_", "vm.ro_pin_", "vm.fork_",
+						"vm.pin_refused_", "vm.get_refused_" };
 
 	bool family = false;
 

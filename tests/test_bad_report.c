@@ -489,6 +489,111 @@ static void test_bad_files(void **state)
 		 "a plan of more than 1000 probes");
 }
 
+/*
+ * attack.json (the attack suite's refusal points), good in k.safe and
+ * hostile in k.unsafe (tests/data/attack): the report is written, the
+ * hostile names and details escaped in report.md and index.html, numbers
+ * of the wrong type or out of range "?".
+ */
+static void test_attack_json(void **state)
+{
+	char *ds = dataset("attack"), *out = cb_strdup_printf("%s/attack/out", tmpdir);
+	char *cmd = cb_strdup_printf("cp '" TEST_DATA "/attack/k.bias/attack.json' '%s/k.safe/' && "
+				     "cp '" TEST_DATA "/attack/k.hostile/attack.json' "
+				     "'%s/k.unsafe/'", ds, ds);
+	char *args = cb_shell_quote(ds), *md, *html;
+
+	(void)state;
+	assert_int_equal(sh_status(cmd), 0);
+	free(expect(0, args, out, "report.md"));
+	assert_report_safe(out);
+	md = report_file(out, "report.md");
+	html = report_file(out, "index.html");
+	if (!strstr(md, "| pin-one-page | refused ENOMEM at 2,097,152 pins (12.5 MiB); refcount 1 "
+			"-&gt; -2147483647 -&gt; 1; 1.25 s; intact | ? ENOSPC at ? pins (? MiB, ? "
+			"procs, ? fds); refcount ? -&gt; ? -&gt; ?; ? s; intact ? |\n"))
+		fail_msg("no pin-one-page row in report.md:\n%s", md);
+	assert_non_null(strstr(md, "| vmsplice | budget-memory at 1,234,567 refs"));
+	assert_non_null(strstr(md, "| NOT intact: &lt;script&gt;alert(2)&lt;/script&gt;\\|?"));
+	assert_non_null(strstr(md, "| &lt;b&gt;x&lt;/b&gt;\\|\\`y\\`?\\[5m\\*z\\*"));
+	assert_non_null(strstr(html, "pin-one-page\n"
+			       "  k.safe   refused ENOMEM at 2,097,152 pins (12.5 MiB); refcount 1 "
+			       "-&gt; -2147483647 -&gt; 1; 1.25 s; intact\n"));
+	assert_non_null(strstr(html, "NOT intact: &lt;script&gt;alert(2)&lt;/script&gt;|?[31m"));
+	assert_non_null(strstr(html, "\n&lt;b&gt;x&lt;/b&gt;|`y`?[5m*z*"));
+	assert_null(strstr(md, "<img"));
+	assert_null(strstr(html, "<img"));
+	free(html);
+	free(md);
+	free(args);
+	free(cmd);
+	free(out);
+	free(ds);
+}
+
+/*
+ * k.safe's attack.json made by @how: the report is written, saying @needle
+ * in that column (NULL: attack-many's rows).
+ */
+static void shown_attack(const char *tag, const char *how, const char *needle)
+{
+	char *ds = dataset(tag), *out = cb_strdup_printf("%s/%s/out", tmpdir, tag);
+	char *cmd = cb_strdup_printf("cd '%s/k.safe' && %s", ds, how);
+	char *args = cb_shell_quote(ds), *md, *row;
+
+	assert_int_equal(sh_status(cmd), 0);
+	free(expect(0, args, out, "report.md"));
+	assert_report_safe(out);
+	md = report_file(out, "report.md");
+	row = needle ? cb_strdup_printf("| attack.json | %s | - |\n", needle) :
+		       strdup("| a16 | status ?; stopped; intact ? | - |\n"
+			      "| more attacks, not shown | 55 | - |\n");
+	if (!strstr(md, row) || (!needle && strstr(md, "| a17 |")))
+		fail_msg("%s: no row %s in report.md:\n%s", tag, row, md);
+	free(row);
+	free(md);
+	free(args);
+	free(cmd);
+	free(out);
+	free(ds);
+}
+
+/*
+ * attack.json that is not one: a link or a FIFO is refused like every
+ * other file of a dataset; one too large, not JSON (cut, NUL bytes, bad
+ * UTF-8, nested past any parser's stack), or not of the schema is said in
+ * its column and the report stands.
+ */
+static void test_bad_attack_json(void **state)
+{
+	(void)state;
+	bad_file("attack-link", "k.safe/attack.json", "ln -sf /etc/passwd k.safe/attack.json",
+		 "a symbolic link");
+	bad_file("attack-fifo", "k.safe/attack.json", "mkfifo k.safe/attack.json",
+		 "not a regular file");
+	shown_attack("attack-huge", "truncate -s 2M attack.json",
+		     "? attack.json: 2097152 bytes, over 1048576");
+	shown_attack("attack-cut", "head -c 300 '" TEST_DATA "/attack/k.bias/attack.json' "
+		     ">attack.json", "? attack.json: not JSON (line 11)");
+	shown_attack("attack-nul",
+		     "printf '{\"schema\": 1, \"attacks\": [\"a\\000b\"]}' >attack.json",
+		     "? attack.json: not JSON (line 1)");
+	shown_attack("attack-utf8", "printf '{\"attacks\": [{\"name\": \"\\377\\376\"}]}' "
+		     ">attack.json", "? attack.json: not JSON (line 1)");
+	shown_attack("attack-deep", "head -c 1000000 /dev/zero | tr '\\0' '[' >attack.json",
+		     "? attack.json: not JSON (line 1)");
+	shown_attack("attack-array", "echo '[]' >attack.json", "? attack.json: not an object");
+	shown_attack("attack-schema", "echo '{\"schema\": \"1\", \"attacks\": []}' >attack.json",
+		     "? attack.json: not schema 1");
+	shown_attack("attack-list", "echo '{\"attacks\": {\"name\": \"x\"}}' >attack.json",
+		     "? attack.json: no attacks list");
+	shown_attack("attack-empty", "echo '{\"attacks\": []}' >attack.json", "no attacks");
+	/* 71 names: the first 16 get a row, the rest a count (48 of the first 64, 7 after) */
+	shown_attack("attack-many", "{ printf '{\"attacks\": ['; for i in $(seq 1 70); do "
+		     "printf '{\"name\": \"a%d\"},' $i; done; printf '{\"name\": \"z\"}]}'; } "
+		     ">attack.json", NULL);
+}
+
 /* More datasets, or cells, than a report compares: refused with the limit, nothing cut off. */
 static void test_limits(void **state)
 {
@@ -659,6 +764,8 @@ int main(void)
 		cmocka_unit_test(test_control_bytes),
 		cmocka_unit_test(test_cell_names),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_attack_json),
+		cmocka_unit_test(test_bad_attack_json),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_out_dirs),
 		cmocka_unit_test(test_default_out),

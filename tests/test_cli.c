@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cli.h"
@@ -123,6 +124,38 @@ static void test_run_errors_name_the_input(void **state)
 	}
 }
 
+/*
+ * The attack suite: asked for by name, never by default; its exit 1 (a
+ * page or refcount not intact) is a result, like a probe's leak, while a
+ * crash, a missing binary or an exit it does not have fails the cell.
+ */
+static void test_attack_suite(void **state)
+{
+	char *argv[] = { "run", "--suites", "micro,probes,selftests,attack", NULL };
+	static const struct {
+		const char *suite, *end;
+		bool failed;
+	} ends[] = {
+		{ "attack", "exit 0", false }, { "attack", "exit 1", false },
+		{ "attack", "exit 2", true }, { "attack", "exit 127", true },
+		{ "attack", "exit 10", true }, { "attack", "signal 11 Segmentation fault", true },
+		{ "attack", "missing /cowbench/cowbench-attack", true }, { "attack", "", true },
+		{ "attack", "error No such file or directory", true },
+		{ "probes", "exit 1", false }, { "probes", "exit 2", false },
+		{ "micro", "exit 1", true }, { "micro", "exit 0", false },
+	};
+	struct cb_run_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(argv, 3, &o, err), 0);
+	assert_string_equal(o.suites, "micro,probes,selftests,attack");
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+		if (cb_suite_end_failed(ends[i].suite, ends[i].end) != ends[i].failed)
+			fail_msg("%s \"%s\": expected %s", ends[i].suite, ends[i].end,
+				 ends[i].failed ? "failed" : "a result");
+}
+
 static void test_dispatch(void **state)
 {
 	char *unknown[] = { "cowbench", "frob", NULL };
@@ -161,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_run_quick_means_five_repetitions),
 		cmocka_unit_test(test_run_all_options),
 		cmocka_unit_test(test_run_errors_name_the_input),
+		cmocka_unit_test(test_attack_suite),
 		cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_every_command_has_help),
 	};

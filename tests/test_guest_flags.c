@@ -6,7 +6,7 @@
  * moved icount results by up to 1.6%, and check flagged an unchanged
  * kernel).  A scratch build configured the careless way -- Release, with
  * CFLAGS, CXXFLAGS and LDFLAGS in the environment -- builds only those
- * three, and each must equal the one of this build.
+ * four (with the attack program), and each must equal the one of this build.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +21,8 @@
 #include "testutil.h"
 #include "util.h"
 
-static const char *const guest[] = { "cowbench-guest-init", "cowbench-probes", "cowbench-bench" };
+static const char *const guest[] = { "cowbench-guest-init", "cowbench-probes", "cowbench-bench",
+				     "cowbench-attack" };
 #define NR_GUEST (sizeof(guest) / sizeof(guest[0]))
 
 /* The sha256 of @dir/@name, which must not name @dir or the source tree. */
@@ -87,8 +88,9 @@ static void test_guest_bytes_do_not_depend_on_build_type(void **state)
 	cmd = cb_strdup_printf(
 		"CFLAGS=-O0 CXXFLAGS='-O0 -fno-inline' LDFLAGS=-Wl,--build-id=none "
 		"cmake -S '%s' -B '%s' -DCMAKE_BUILD_TYPE=Release >'%s' 2>&1 && "
-		"cmake --build '%s' -j\"$(nproc)\" --target %s %s %s >>'%s' 2>&1",
-		COWBENCH_SOURCE_TREE, scratch, log, scratch, guest[0], guest[1], guest[2], log);
+		"cmake --build '%s' -j\"$(nproc)\" --target %s %s %s %s >>'%s' 2>&1",
+		COWBENCH_SOURCE_TREE, scratch, log, scratch, guest[0], guest[1], guest[2], guest[3],
+		log);
 	if (sh_status(cmd)) {
 		char *text = cb_read_file(log, NULL);
 

@@ -17,6 +17,7 @@
 
 #include "dataset.h"
 #include "matrix.h"
+#include "util.h"
 
 static json_t *matrix_meta(void)
 {
@@ -207,6 +208,130 @@ static void test_matrix_refuses_a_path(void **state)
 	json_decref(meta);
 }
 
+/* tests/data/attack: cells with a good, a hostile, a cut and no attack.json. */
+static char *attack_matrix(bool markdown)
+{
+	char err[512], *text = NULL;
+	size_t len = 0;
+	json_t *meta = cb_dataset_read_meta(TEST_DATA "/attack", err, sizeof(err));
+	FILE *out = open_memstream(&text, &len);
+
+	if (!meta)
+		fail_msg("%s", err);
+	if (cb_matrix_write(meta, TEST_DATA "/attack", out, markdown, err, sizeof(err)))
+		fail_msg("%s", err);
+	fclose(out);
+	json_decref(meta);
+	return text;
+}
+
+/* The Markdown row whose label cell is @label, malloc'd; fails when there is none. */
+static char *md_row(const char *md, const char *label)
+{
+	char *start = cb_strdup_printf("\n| %s | ", label);
+	const char *row = strstr(md, start);
+
+	if (!row)
+		fail_msg("no row %s in:\n%s", start + 1, md);
+	free(start);
+	row++;
+	return strndup(row, strcspn(row, "\n"));
+}
+
+/*
+ * Refusal points from attack.json, read as untrusted input: how far each
+ * attack got per cell, "?" for what is out of range or of the wrong type;
+ * a cut file, or none where the suite ran, said in its column.
+ */
+static void test_matrix_refusal_points(void **state)
+{
+	static const char *const pin =
+		"pin-one-page\n"
+		"  k.bias    refused ENOMEM at 2,097,152 pins (12.5 MiB); "
+		"refcount 1 -> -2147483647 -> 1; 1.25 s; intact\n"
+		"  k.nobias  budget-refs at 4,194,304 pins (0.2 MiB); "
+		"refcount 1 -> 4194305 -> 1; 2.5 s; intact\n"
+		"  k.hostile ? ENOSPC at ? pins (? MiB, ? procs, ? fds); "
+		"refcount ? -> ? -> ?; ? s; intact ?\n"
+		"  k.cut     ? attack.json: not JSON (line 11)\n"
+		"  k.none    no attack.json\n";
+	char *text = attack_matrix(false), *plain = matrix_text(false);
+
+	(void)state;
+	assert_line(text, "^refusal points \\(attack\\.json\\)$");
+	assert_line(text, "^  k\\.bias    4,194,304 refs, 512 MiB, 60 s$");
+	assert_line(text, "^  k\\.hostile \\? refs, \\? MiB, \\? s$");
+	if (!strstr(text, pin))
+		fail_msg("no block\n%s\nin:\n%s", pin, text);
+	assert_line(text, "^  k\\.bias    budget-memory at 1,234,567 refs \\(512 MiB, 812 procs, "
+			  "1,624 fds\\); refcount 2 -> 1234569 -> 2; 48\\.3 s; intact$");
+	assert_line(text, "^  k\\.bias    unsupported$");
+	/* a leak leads its text */
+	assert_line(text, "^  k\\.nobias  NOT intact: refcount 3 after release, 1 before; "
+			  "fd-limit EMFILE at 65,536 pins \\(3 MiB, 1,024 fds\\); "
+			  "refcount 1 -> 65537 -> 3; 0\\.75 s$");
+	assert_line(text, "^  k\\.hostile status \\?; refused at 5 pins; intact \\?$");
+	/* a number past 2^53, a name that is none */
+	assert_line(text, "^  k\\.hostile refused at \\? refs; intact$");
+	assert_line(text, "^\\?$");
+	/* hostile strings: no control byte, cut (at a character) */
+	assert_null(strchr(text, '\033'));
+	assert_null(strchr(text, '\007'));
+	assert_line(text, "^<b>x</b>\\|`y`\\?\\[5m\\*z\\*_w_\\[l\\]\\(u\\)~~\\$\xc3\xa9$");
+	assert_line(text, "^(\xc3\xa9){20}\\.\\.\\.$");
+	assert_line(text, "^  k\\.hostile NOT intact: <script>alert\\(2\\)</script>\\|\\?\\[31mA{30}"
+			  "\\.\\.\\.; BROKEN: \\| x \\| y \\|\\?<img src=x onerror=alert\\(1\\)>"
+			  "\\?\\]0;pwn\\? `c` \\*b\\* \\[l\\]\\(ht\\.\\.\\.$");
+	/* what ran, from meta.json */
+	assert_line(text, "^policy pin_bias +bias +nobias +nobias +- +-$");
+	/* the section before correctness; none where no cell has an attack.json */
+	assert_true(strstr(text, "refusal points") < strstr(text, "\ncorrectness"));
+	assert_null(strstr(plain, "refusal points"));
+	free(plain);
+	free(text);
+}
+
+/* The same as a Markdown table, every dataset string escaped, every row whole. */
+static void test_matrix_refusal_points_markdown(void **state)
+{
+	char *md = attack_matrix(true), *row, *section, *end;
+
+	(void)state;
+	assert_line(md, "^\\| refusal points \\| k\\.bias \\| k\\.nobias \\| k\\.hostile \\| k\\.cut \\| "
+			"k\\.none \\|$");
+	row = md_row(md, "pin-one-page");
+	assert_string_equal(row, "| pin-one-page | refused ENOMEM at 2,097,152 pins (12.5 MiB); "
+			    "refcount 1 -&gt; -2147483647 -&gt; 1; 1.25 s; intact | budget-refs at "
+			    "4,194,304 pins (0.2 MiB); refcount 1 -&gt; 4194305 -&gt; 1; 2.5 s; "
+			    "intact | ? ENOSPC at ? pins (? MiB, ? procs, ? fds); refcount ? -&gt; ? "
+			    "-&gt; ?; ? s; intact ? | ? attack.json: not JSON (line 11) | "
+			    "no attack.json |");
+	free(row);
+	row = md_row(md, "vmsplice");
+	if (!strstr(row, " | NOT intact: &lt;script&gt;alert(2)&lt;/script&gt;\\|?\\[31mAAA") ||
+	    !strstr(row, "; BROKEN: \\| x \\| y \\|?&lt;img src=x onerror=alert(1)&gt;?\\]0;pwn? "
+			 "\\`c\\` \\*b\\* \\[l\\](ht... | "))
+		fail_msg("vmsplice, hostile details not escaped: %s", row);
+	free(row);
+	free(md_row(md, "&lt;b&gt;x&lt;/b&gt;\\|\\`y\\`?\\[5m\\*z\\*\\_w\\_\\[l\\](u)\\~\\~\\$\xc3\xa9"));
+	section = strstr(md, "| refusal points |");
+	end = strstr(section, "\n\n");
+	assert_non_null(end);
+	for (const char *l = section; l < end; l = strchr(l, '\n') + 1) {
+		size_t bars = 0;
+
+		for (const char *p = l; *p != '\n'; p++)
+			bars += *p == '|' && p[-1] != '\\';
+		if (bars != 7)
+			fail_msg("a row of %zu cells: %.*s", bars - 1, (int)strcspn(l, "\n"), l);
+	}
+	assert_null(strstr(md, "<script"));
+	assert_null(strstr(md, "<img"));
+	assert_null(strstr(md, "<b>"));
+	assert_null(strchr(md, '\033'));
+	free(md);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +341,8 @@ int main(void)
 		cmocka_unit_test(test_matrix_series_events),
 		cmocka_unit_test(test_matrix_untrusted_strings),
 		cmocka_unit_test(test_matrix_refuses_a_path),
+		cmocka_unit_test(test_matrix_refusal_points),
+		cmocka_unit_test(test_matrix_refusal_points_markdown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

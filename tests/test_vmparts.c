@@ -472,7 +472,8 @@ static void test_guest_userland_hash(void **state)
 		fail_msg("userland hash: %s", err);
 	assert_int_equal(strlen(a), 64);
 	cmd = cb_strdup_printf("mkdir -p '%s' && cp '%s'/cowbench-guest-init '%s'/cowbench-bench "
-			       "'%s'/cowbench-probes '%s'/", copy, bindir, bindir, bindir, copy);
+			       "'%s'/cowbench-probes '%s'/cowbench-attack '%s'/", copy, bindir,
+			       bindir, bindir, bindir, copy);
 	assert_int_equal(sh_status(cmd), 0);
 	free(cmd);
 	if (cb_guest_userland_hash(copy, b, err, sizeof(err)))
@@ -684,7 +685,7 @@ static void test_guest_records_policy_dir(void **state)
 	fd = open(stream_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	send_policies(fd, root);
-	write_all(fd, "COWBENCH-DONE\n", 14);
+	cb_write_all(fd, "COWBENCH-DONE\n", 14);
 	close(fd);
 	text = cb_read_file(stream_path, &len);
 	assert_non_null(text);
