@@ -367,6 +367,7 @@ static void lru_drain(const void *addr)
 	void *pages[1] = { (void *)addr };
 	int node, status = -1;
 
+	cb_lru_settle();
 	if (!syscall(SYS_move_pages, 0, 1UL, pages, NULL, &status, 0) && status >= 0) {
 		node = status;
 		if (!syscall(SYS_move_pages, 0, 1UL, pages, &node, &status, MPOL_MF_MOVE))

@@ -2,6 +2,8 @@
 /* Helpers of the static guest programs: see guest_util.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,4 +61,31 @@ int cb_write_text(const char *path, const char *text)
 	n = write(fd, text, strlen(text));
 	close(fd);
 	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+void cb_lru_settle(void)
+{
+	static char *scratch;
+	cpu_set_t allowed, one;
+
+	if (!scratch) {
+		scratch = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		if (scratch == MAP_FAILED) {
+			scratch = NULL;
+			return;
+		}
+		scratch[0] = 1;
+	}
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &allowed))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (!sched_setaffinity(0, sizeof(one), &one))
+			madvise(scratch, 4096, MADV_COLD);
+	}
+	sched_setaffinity(0, sizeof(allowed), &allowed);
 }

@@ -1168,42 +1168,6 @@ out:
 
 /* --- cowbench.pin_bias=: pin accounting and reclaim --- */
 
-/*
- * Empty the per-CPU LRU batches this process may have filled.  A folio
- * waiting in one (a new page's lru_add, an activation) holds a reference
- * that is neither a leak nor a pin, and cannot be isolated for reclaim
- * until the batch is drained.  madvise(MADV_COLD) drains the batches of
- * the CPU it runs on (lru_add_drain()) before it looks at its range, here
- * a scratch page of our own: run it on each CPU we may run on, which are
- * the CPUs where this process and its children faulted and pinned.
- */
-static void lru_settle(void)
-{
-	static char *scratch;
-	cpu_set_t allowed, one;
-
-	if (!scratch) {
-		scratch = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
-		if (scratch == MAP_FAILED) {
-			scratch = NULL;
-			return;
-		}
-		scratch[0] = 1;
-	}
-	if (sched_getaffinity(0, sizeof(allowed), &allowed))
-		return;
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &allowed))
-			continue;
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		if (!sched_setaffinity(0, sizeof(one), &one))
-			madvise(scratch, PAGE, MADV_COLD);
-	}
-	sched_setaffinity(0, sizeof(allowed), &allowed);
-}
-
 /* The page at @addr as the kernel sees it (PAGE_STATE_TEST): 0 or -errno. */
 static int page_state_read(int gup, const void *addr, struct page_state *st)
 {
@@ -1234,7 +1198,7 @@ static int page_state_settled(int gup, const void *addr, const struct page_state
 	for (int tries = 0; tries < 3; tries++) {
 		if (tries)
 			usleep(10000);
-		lru_settle();
+		cb_lru_settle();
 		ret = page_state_read(gup, addr, st);
 		if (ret || !want || page_state_same(st, want))
 			break;
@@ -1553,7 +1517,7 @@ static enum verdict probe_reclaim_anon(const struct probe *pr, char *detail, siz
 	madvise(mem, size, MADV_NOHUGEPAGE);
 	memset(mem, 'R', size);
 	/* The pages in a batch cannot be isolated, whatever the accounting. */
-	lru_settle();
+	cb_lru_settle();
 	if (madvise(mem, size, MADV_PAGEOUT)) {
 		snprintf(detail, len, "MADV_PAGEOUT: %s", strerror(errno));
 		v = errno == EINVAL ? SKIPPED : BROKEN;
