@@ -148,30 +148,15 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* The number after "@key" in a "key value" file (/proc/meminfo, /proc/vmstat), or -1. */
-static long long proc_value(const char *path, const char *key)
-{
-	FILE *f = fopen(path, "re");
-	char name[64];
-	long long value, found = -1;
-
-	while (f && found < 0 && fscanf(f, "%63s %lld%*[^\n]", name, &value) == 2)
-		if (!strcmp(name, key))
-			found = value;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static long long mem_available_kib(void)
 {
-	return proc_value("/proc/meminfo", "MemAvailable:");
+	return cb_proc_value("/proc/meminfo", "MemAvailable:");
 }
 
 /* A vm event of /proc/vmstat, -1 when the kernel does not count it. */
 static long long vm_event(const char *name)
 {
-	return proc_value("/proc/vmstat", name);
+	return cb_proc_value("/proc/vmstat", name);
 }
 
 static long long read_ll(const char *path, int field)

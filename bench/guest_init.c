@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "guest_util.h"
+#include "selftests.h"
 
 #define OUT_DIR "/tmp/out"
 
@@ -347,12 +348,38 @@ static void record_kernel(const char *when)
 	record_policies(POLICY_DIR, OUT_DIR "/guest", "");
 }
 
-/* Run argv with stdout/stderr to files in OUT_DIR; report how it ended. */
-static int run_program(const char *suite, char *const argv[], const char *out_name,
-		       const char *err_name)
+static volatile sig_atomic_t alarm_fired;
+
+static void on_alarm(int sig)
 {
+	(void)sig;
+	alarm_fired = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Run argv with stdout/stderr to files in OUT_DIR; report how it ended.
+ * With @timeout_s, the program (in a process group of its own, with
+ * whatever it forked) is killed after that many seconds and *@timed_out
+ * set; the console then says "end timeout <N> s".  *@seconds (if given):
+ * how long it ran.
+ */
+static int run_program_timed(const char *suite, char *const argv[], const char *out_name,
+			     const char *err_name, int timeout_s, bool *timed_out,
+			     double *seconds)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old_sa;
 	char out[256], err[256];
-	int status;
+	double start = now_s();
+	bool killed = false;
+	int status = 0, r = 0;
 	pid_t pid;
 
 	snprintf(out, sizeof(out), OUT_DIR "/%s", out_name);
@@ -362,6 +389,8 @@ static int run_program(const char *suite, char *const argv[], const char *out_na
 		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
+		if (timeout_s > 0)
+			setpgid(0, 0);
 		dup2(o, 1);
 		dup2(e, 2);
 		/* Selftests make scratch files in their working directory. */
@@ -376,16 +405,47 @@ static int run_program(const char *suite, char *const argv[], const char *out_na
 		say("test: sending SIGSEGV to %s", argv[0]);
 		kill(pid, SIGSEGV);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+	if (pid > 0 && timeout_s > 0) {
+		setpgid(pid, pid);	/* as the child does: whichever runs first */
+		alarm_fired = 0;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, &old_sa);	/* no SA_RESTART: waitpid returns */
+		alarm((unsigned int)timeout_s);
+	}
+	while (pid > 0 && (r = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+		if (alarm_fired && !killed) {
+			killed = true;
+			kill(-pid, SIGKILL);
+		}
+	}
+	if (pid > 0 && timeout_s > 0) {
+		alarm(0);
+		sigaction(SIGALRM, &old_sa, NULL);
+		if (killed)
+			kill(-pid, SIGKILL);	/* what it forked, if still there */
+	}
+	if (timed_out)
+		*timed_out = killed;
+	if (seconds)
+		*seconds = now_s() - start;
+	if (pid < 0 || r < 0) {
 		say("suite %s end error %s", suite, strerror(errno));
 		return -1;
 	}
-	if (WIFSIGNALED(status))
+	if (killed)
+		say("suite %s end timeout %d s", suite, timeout_s);
+	else if (WIFSIGNALED(status))
 		say("suite %s end signal %d %s", suite, WTERMSIG(status),
 		    strsignal(WTERMSIG(status)));
 	else
 		say("suite %s end exit %d", suite, WEXITSTATUS(status));
 	return status;
+}
+
+static int run_program(const char *suite, char *const argv[], const char *out_name,
+		       const char *err_name)
+{
+	return run_program_timed(suite, argv, out_name, err_name, 0, NULL, NULL);
 }
 
 static void suite_micro(const struct job *job)
@@ -474,31 +534,211 @@ static void zram_swap_on(void)
 		close(fd);
 }
 
-/* The kernel's own mm selftests, built from the same tree (TAP output). */
+/*
+ * The TAP counts of a file: results, passes, fails, skips ("ok N ...
+ * # SKIP"), whether it has kselftest's "# Totals:" line, and the text
+ * after its last "# SKIP" (kselftest's ksft_exit_skip() says why there).
+ */
+struct tap_count {
+	int results, pass, fail, skip;
+	bool totals;
+	char skip_why[128];
+};
+
+static void tap_count(const char *path, struct tap_count *tc)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *hash;
+	size_t cap = 0;
+
+	memset(tc, 0, sizeof(*tc));
+	while (f && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		hash = strstr(line, "# SKIP");
+		if (hash)
+			snprintf(tc->skip_why, sizeof(tc->skip_why), "%s",
+				 hash + 6 + strspn(hash + 6, " -"));
+		if (!strncmp(line, "# Totals: ", 10))
+			tc->totals = true;
+		else if (!strncmp(line, "not ok ", 7)) {
+			tc->results++;
+			tc->fail++;
+		} else if (!strncmp(line, "ok ", 3)) {
+			tc->results++;
+			if (hash)
+				tc->skip++;
+			else
+				tc->pass++;
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+}
+
+/* Append printf text to the file @path. */
+static void append_text(const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void append_text(const char *path, const char *fmt, ...)
+{
+	FILE *f = fopen(path, "a");
+	va_list ap;
+
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+/* Each line of the file @path, as "# " TAP comments, to @f (at most 200). */
+static void comment_lines(FILE *f, const char *path)
+{
+	FILE *in = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	while (in && getline(&line, &cap, in) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (++n <= 200)
+			fprintf(f, "# %s\n", line);
+	}
+	if (n > 200)
+		fprintf(f, "# (%d more lines)\n", n - 200);
+	free(line);
+	if (in)
+		fclose(in);
+}
+
+/*
+ * One selftest's result as one TAP line with kselftest totals, in @tap:
+ * @result "ok", "not ok" or "skip" (an ok with "# SKIP @why"); before it,
+ * the test's stdout (@stdout_path, if any) as comments.
+ */
+static void write_one_result(const char *tap, const char *name, const char *result,
+			     const char *why, const char *stdout_path)
+{
+	FILE *f = fopen(tap, "w");
+	bool skip = !strcmp(result, "skip");
+
+	if (!f) {
+		say("warning: %s: %s", tap, strerror(errno));
+		return;
+	}
+	fprintf(f, "TAP version 13\n");
+	if (stdout_path)
+		comment_lines(f, stdout_path);
+	fprintf(f, "1..1\n%s 1 %s%s%s\n", skip ? "ok" : result, name,
+		skip ? " # SKIP " : why[0] ? ": " : "", why);
+	fprintf(f, "# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
+		!strcmp(result, "ok"), !strcmp(result, "not ok"), skip);
+	fclose(f);
+}
+
+/* Why @t cannot run here, or NULL: a test of KVM needs a /dev/kvm that opens. */
+static const char *selftest_unusable(const struct cb_selftest *t, char *why, size_t len)
+{
+	int fd;
+
+	if (!t->needs_kvm)
+		return NULL;
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	snprintf(why, len, "no /dev/kvm (%s)", cb_errname(errno));
+	return why;
+}
+
+/*
+ * One row of bench/selftests.h: its TAP in selftest.<name>.tap (its own,
+ * or its exit status made one TAP line), "# cowbench: ..." at the end
+ * saying how it ended and after how many seconds.  A timeout, or a
+ * signal, that cut a TAP test short adds one failed result (and the
+ * totals its output then lacks).
+ */
+static void run_selftest(const struct cb_selftest *t)
+{
+	char path[128], out[96], err[96], suite[96], tap[192], raw[192], why[128];
+	char *argv[CB_SELFTEST_MAX_ARGS + 2] = { path };
+	struct tap_count tc;
+	bool timed_out;
+	double secs;
+	int status, n = 1;
+
+	snprintf(path, sizeof(path), "/cowbench/selftests/%s", t->name);
+	snprintf(out, sizeof(out), "selftest.%s.%s", t->name,
+		 t->output == CB_SELFTEST_TAP ? "tap" : "stdout");
+	snprintf(err, sizeof(err), "selftest.%s.stderr", t->name);
+	snprintf(suite, sizeof(suite), "selftest.%s", t->name);
+	snprintf(tap, sizeof(tap), OUT_DIR "/selftest.%s.tap", t->name);
+	snprintf(raw, sizeof(raw), OUT_DIR "/%s", out);
+	for (size_t i = 0; i < CB_SELFTEST_MAX_ARGS && t->args[i]; i++)
+		argv[n++] = (char *)t->args[i];
+	argv[n] = NULL;
+	if (access(path, X_OK)) {
+		say("suite %s end missing %s", suite, path);
+		return;
+	}
+	say("suite %s begin", suite);
+	if (selftest_unusable(t, why, sizeof(why))) {
+		write_one_result(tap, t->name, "skip", why, NULL);
+		say("suite %s end skip %s", suite, why);
+		return;
+	}
+	status = run_program_timed(suite, argv, out, err, t->timeout_s, &timed_out, &secs);
+	if (timed_out)
+		snprintf(why, sizeof(why), "timeout after %d s (killed)", t->timeout_s);
+	else if (status < 0)
+		snprintf(why, sizeof(why), "not run (%s)", strerror(errno));
+	else if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "signal %d %s", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(why, sizeof(why), "exit %d", WEXITSTATUS(status));
+	if (t->output == CB_SELFTEST_STATUS) {
+		/*
+		 * kselftest's exit codes: 0 pass, 4 skip (KSFT_SKIP); anything
+		 * else fails (1 KSFT_FAIL, 254 a KVM TEST_ASSERT; 2 and 3,
+		 * xfail and xpass, these tests do not use).
+		 */
+		bool exited = !timed_out && status >= 0 && WIFEXITED(status);
+		int code = exited ? WEXITSTATUS(status) : -1;
+
+		tap_count(raw, &tc);
+		if (code == 0)
+			write_one_result(tap, t->name, "ok", "", raw);
+		else if (code == 4)
+			write_one_result(tap, t->name, "skip",
+					 tc.skip_why[0] ? tc.skip_why : "exit 4 (KSFT_SKIP)", raw);
+		else
+			write_one_result(tap, t->name, "not ok", why, raw);
+	} else if (timed_out || status < 0 || WIFSIGNALED(status)) {
+		tap_count(tap, &tc);
+		if (!tc.totals) {
+			append_text(tap, "# [RUN] %s\nnot ok %d %s: %s\n", why, tc.results + 1,
+				    t->name, why);
+			append_text(tap, "# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d "
+				    "error:0\n", tc.pass, tc.fail + 1, tc.skip);
+		}
+	}
+	append_text(tap, "# cowbench: %s after %.2f s\n", timed_out ? "killed at its timeout" : why,
+		    secs);
+}
+
+/* The kernel's own selftests, built from the same tree: bench/selftests.h. */
 static void suite_selftests(const struct job *job)
 {
-	static const char *const tests[] = { "cow", "gup_longterm" };
-
 	(void)job;
 	zram_swap_on();
 	/* cow.c's hugetlb cases skip without free huge pages: reserve 64 MiB. */
 	if (cb_write_text("/proc/sys/vm/nr_hugepages", "32"))
 		say("warning: cannot reserve hugetlb pages: %s", strerror(errno));
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		char path[128], out[64], err[64], suite[64];
-		char *argv[] = { path, NULL };
-
-		snprintf(path, sizeof(path), "/cowbench/selftests/%s", tests[i]);
-		snprintf(out, sizeof(out), "selftest.%s.tap", tests[i]);
-		snprintf(err, sizeof(err), "selftest.%s.stderr", tests[i]);
-		snprintf(suite, sizeof(suite), "selftest.%s", tests[i]);
-		if (access(path, X_OK)) {
-			say("suite %s end missing %s", suite, path);
-			continue;
-		}
-		say("suite %s begin", suite);
-		run_program(suite, argv, out, err);
-	}
+	for (size_t i = 0; i < CB_NR_SELFTESTS; i++)
+		run_selftest(&cb_selftests[i]);
 	say("suite selftests end done");
 }
 
@@ -585,10 +825,9 @@ static const char *const result_files[] = {
 	"guest/version", "guest/cmdline", "guest/cpuinfo", "guest/meminfo",
 	"guest/thp_enabled", "guest/nohz_full", "guest/clocksource", "guest/clock_res_ns",
 	"guest/vmstat.before", "guest/vmstat.after",
-	NULL,	/* here every guest/policy.* that record_policies() wrote */
+	"",	/* here every guest/policy.* that record_policies() wrote */
 	"micro.json", "micro.console", "micro.stderr", "probes.tap", "probes.stderr",
-	"selftest.cow.tap", "selftest.cow.stderr",
-	"selftest.gup_longterm.tap", "selftest.gup_longterm.stderr",
+	NULL,	/* here selftest.<name>.tap and .stderr of each bench/selftests.h row */
 	"attack.json", "attack.console", "attack.stderr",
 };
 
@@ -628,11 +867,21 @@ static void send_results(void)
 		tcsetattr(tty, TCSANOW, &t);
 	}
 	for (size_t i = 0; i < sizeof(result_files) / sizeof(result_files[0]); i++) {
-		if (result_files[i]) {
+		if (!result_files[i]) {
+			for (size_t t = 0; t < CB_NR_SELFTESTS; t++) {
+				char name[96];
+
+				snprintf(name, sizeof(name), "selftest.%s.tap", cb_selftests[t].name);
+				send_file(tty, OUT_DIR, name);
+				snprintf(name, sizeof(name), "selftest.%s.stderr",
+					 cb_selftests[t].name);
+				send_file(tty, OUT_DIR, name);
+			}
+		} else if (!result_files[i][0]) {
+			send_policies(tty, OUT_DIR);
+		} else {
 			send_file(tty, OUT_DIR, result_files[i]);
-			continue;
 		}
-		send_policies(tty, OUT_DIR);
 	}
 	cb_write_all(tty, "COWBENCH-DONE\n", 14);
 	tcdrain(tty);

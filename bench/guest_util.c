@@ -89,3 +89,17 @@ void cb_lru_settle(void)
 	}
 	sched_setaffinity(0, sizeof(allowed), &allowed);
 }
+
+long long cb_proc_value(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "re");
+	char name[64];
+	long long value, found = -1;
+
+	while (f && found < 0 && fscanf(f, "%63s %lld%*[^\n]", name, &value) == 2)
+		if (!strcmp(name, key))
+			found = value;
+	if (f)
+		fclose(f);
+	return found;
+}

@@ -25,6 +25,8 @@ int cb_write_text(const char *path, const char *text);
  * the CPUs where this process and its children faulted and pinned.
  */
 void cb_lru_settle(void);
+/* The number after "@key" in a "key value" file (/proc/meminfo, /proc/vmstat), or -1. */
+long long cb_proc_value(const char *path, const char *key);
 /* Write all of @buf, retrying on EINTR: 0, or -1 on an error or EOF. */
 int cb_write_all(int fd, const void *buf, size_t len);
 

@@ -16,14 +16,18 @@
  *            recorded); safe, but a real caller does not work
  *   BROKEN   "not ok N <name>: error: <detail>" -- the probe itself failed
  *   SKIPPED  "ok N <name> # SKIP <detail>"
+ * A negative control (a probe of a check known to be too weak) that leaks
+ * is TAP's expected failure, "not ok N <name>: UNSAFE: <detail> # TODO
+ * <why>" (xfail); one that does not leak is an xpass, "ok N ... # TODO",
+ * and means the probe is blind.  A '#' in a detail becomes '_'.
  * The "# Totals:" line counts LEAKED and REFUSED as fail, BROKEN as error;
  * a "# cowbench verdicts:" comment before it splits them.  "# cowbench
  * knob" comments record /sys/kernel/mm/cowbench/ (every file) before the
  * first probe and after the last.  Probes 1-3 keep their numbers and names;
  * new probes are appended.
  *
- * Exit status: 0 every probe safe or skipped; 1 a probe saw a leak or
- * broke; 2 nothing unsafe, but a pin was refused (a caller broke).
+ * Exit status: 0 every probe safe or skipped; 1 a probe saw a leak,
+ * broke, or a negative control saw none; 2 nothing unsafe, but a pin was refused (a caller broke).
  *
  * CVE-2020-29374 (vmsplice): the parent fills a page and forks; the child
  * vmsplice()s the page into a pipe and unmaps it; the parent writes a secret
@@ -97,6 +101,17 @@
  * small pages must send at least 90% of them to swap; a "maybe pinned"
  * check that counts references the kernel should expect keeps them (vmscan
  * asks it of every page, MMF_HAS_PINNED or not).
+ *
+ * guest_memfd conversion (cowbench.gmem_convert=, patches/6.12/0015),
+ * probes 46-54 in bench/probes_gmem.c (its top comment tells each): a
+ * vmsplice() reference or a long-term pin must block a shared page's
+ * conversion to private (the weak check's vmsplice twin is the negative
+ * control: it leaks, with the bytes shown); a converted page must give
+ * SIGBUS, not data, to a touch, /proc/self/mem, process_vm_readv() and an
+ * mmap() racing the conversion; and what the active policy refuses is
+ * recorded, errno by errno.  All SKIP without /sys/kernel/debug/cowbench_gmem.
+ * The table (probes.h, struct probe) is one ordered list; a family in its
+ * own file adds its block at the end (GMEM_PROBES).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -118,12 +133,11 @@
 
 #include "gup_test.h"
 #include "guest_util.h"
+#include "probes.h"
 
-#define PAGE 4096
-#define HUGE (2UL << 20)
 static const char secret[] = "cowbench-secret: the parent wrote this after fork";
 
-enum verdict { SAFE, LEAKED, BROKEN, SKIPPED, REFUSED };
+
 static int wait_byte(int fd)
 {
 	char c;
@@ -153,18 +167,9 @@ static int vmsplice_child(char *page, int to_parent, int from_parent)
 }
 
 /* /proc/vmstat's counter @name, or -1 (an unpatched kernel lacks it). */
-static long long vmstat(const char *name)
+long long vmstat(const char *name)
 {
-	FILE *f = fopen("/proc/vmstat", "re");
-	char key[64];
-	long long value, found = -1;
-
-	while (f && found < 0 && fscanf(f, "%63s %lld", key, &value) == 2)
-		if (!strcmp(key, name))
-			found = value;
-	if (f)
-		fclose(f);
-	return found;
+	return cb_proc_value("/proc/vmstat", name);
 }
 
 #define PM_PFN_MASK ((1ULL << 55) - 1)	/* 0 without CAP_SYS_ADMIN */
@@ -282,20 +287,19 @@ static enum verdict probe_cve_2020_29374_swap(char *detail, size_t len)
 
 /* --- helpers of the pin probes --- */
 
-/* The vm events a pin probe reports the moves of (absent on a stock kernel). */
-static const char *const events[] = {
+/* The vm events a probe reports the moves of (absent on a stock kernel). */
+const char *const events[] = {
 	"cow_copy", "cow_unshare", "cow_reuse_exclusive", "cow_reuse_checked",
 	"fork_copy_pinned", "ro_pin_unshare", "ro_pin_shared", "ro_pin_refused",
 	"fork_share_pinned", "cow_reuse_pinned", "cow_copy_noreuse", "thp_split_pmd",
 	"fork_copy_unexplained", "pin_refused_overflow", "get_refused_overflow",
+	/* guest_memfd conversion (patches/6.12/0015) */
+	"gmem_to_private", "gmem_to_shared", "gmem_unmapped", "gmem_refused_mapped",
+	"gmem_refused_refs", "gmem_drain_saved", "gmem_sigbus", "gmem_mmap_refused",
 };
-#define NR_EVENTS (sizeof(events) / sizeof(events[0]))
+_Static_assert(sizeof(events) / sizeof(events[0]) == NR_EVENTS, "NR_EVENTS in probes.h");
 
-struct evsnap {
-	long long v[NR_EVENTS];
-};
-
-static void ev_take(struct evsnap *s)
+void ev_take(struct evsnap *s)
 {
 	FILE *f = fopen("/proc/vmstat", "re");
 	char key[64];
@@ -312,7 +316,7 @@ static void ev_take(struct evsnap *s)
 }
 
 /* " [ev cow_copy+1 ...]": the events that moved since @before. */
-static void ev_append(const struct evsnap *before, char *detail, size_t len)
+void ev_append(const struct evsnap *before, char *detail, size_t len)
 {
 	struct evsnap now;
 	bool any = false, known = false;
@@ -334,14 +338,7 @@ static void ev_append(const struct evsnap *before, char *detail, size_t len)
 		cb_append(detail, len, known ? " [ev none]" : " [ev: no cowbench events]");
 }
 
-/* Memory kinds, crossed with the pin probes as mm/cow.c does. */
-enum kind { K_SMALL, K_THP, K_HUGETLB };
 static const char *const kind_name[] = { "4KiB", "THP", "hugetlb" };
-
-struct region {
-	char *base, *mem;
-	size_t maplen, size;
-};
 
 static char hugetlb_saved[32];	/* nr_hugepages before this run raised it */
 
@@ -539,18 +536,8 @@ static int peer_end(struct peer *p, char *detail, size_t len)
 
 /* --- long-term pins: gup_test or an io_uring fixed buffer --- */
 
-enum pinner { PIN_GUP, PIN_URING };
-
-struct pin {
-	enum pinner how;
-	struct region *r;
-	int gup, memfd;
-	bool ring_ok, pinned;
-	struct io_uring ring;
-};
-
-static enum verdict pin_open(struct pin *p, enum pinner how, struct region *r, char *detail,
-			     size_t len)
+enum verdict pin_open(struct pin *p, enum pinner how, struct region *r, char *detail,
+		      size_t len)
 {
 	int ret;
 
@@ -582,7 +569,7 @@ static enum verdict pin_open(struct pin *p, enum pinner how, struct region *r, c
 }
 
 /* Pin the region: 0, or -errno (the pin call failed). */
-static int pin_take(struct pin *p, uint32_t gup_flags)
+int pin_take(struct pin *p, uint32_t gup_flags)
 {
 	struct pin_longterm_test t = { .addr = (uintptr_t)p->r->mem, .size = p->r->size,
 				       .flags = gup_flags };
@@ -597,7 +584,7 @@ static int pin_take(struct pin *p, uint32_t gup_flags)
 	return ret;
 }
 
-static int ring_fixed(struct pin *p, bool to_file)
+int ring_fixed(struct pin *p, bool to_file)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&p->ring);
 	struct io_uring_cqe *cqe;
@@ -669,7 +656,7 @@ static int pin_write(struct pin *p, char fill, char *detail, size_t len)
 }
 
 /* Unpin; 0 or -errno. */
-static int pin_release(struct pin *p)
+int pin_release(struct pin *p)
 {
 	int ret = 0;
 
@@ -681,7 +668,7 @@ static int pin_release(struct pin *p)
 	return ret;
 }
 
-static void pin_close(struct pin *p)
+void pin_close(struct pin *p)
 {
 	pin_release(p);
 	if (p->ring_ok)
@@ -695,24 +682,13 @@ static void pin_close(struct pin *p)
 }
 
 /* A failed pin call: REFUSED unless it was the probe's own misuse. */
-static enum verdict refused(int err, const char *call, char *detail, size_t len)
+enum verdict refused(int err, const char *call, char *detail, size_t len)
 {
 	snprintf(detail, len, "%s from %s", cb_errname(err), call);
 	return err == EINVAL || err == ENOTTY ? BROKEN : REFUSED;
 }
 
 /* --- cowbench.ro_pin=: R/O pins of a page shared after fork --- */
-
-struct probe;
-typedef enum verdict (*probe_fn)(const struct probe *pr, char *detail, size_t len);
-
-struct probe {
-	const char *name;
-	probe_fn run;
-	enum kind kind;
-	int arg;		/* the probe's own: gup_test flags, a step, a pinner */
-	int arg2;
-};
 
 /*
  * Fork, R/O pin in the parent while the child maps the page, let the child
@@ -1637,6 +1613,8 @@ static const struct probe probes[] = {
 	{ "pin-refcount-balance", probe_pin_balance, K_SMALL, 0, 0 },
 	{ "pin-refcount-balance-thp", probe_pin_balance, K_THP, 0, 0 },
 	{ "reclaim-anon", probe_reclaim_anon, K_SMALL, 0, 0 },
+	/* 46-54: guest_memfd conversion (cowbench.gmem_convert=), bench/probes_gmem.c */
+	GMEM_PROBES,
 };
 
 /* "# cowbench events absent: ..." -- an event not counted, not one that did not move. */
@@ -1688,7 +1666,7 @@ static void print_knobs(const char *when)
 
 int main(void)
 {
-	int pass = 0, leaked = 0, refusals = 0, error = 0, skip = 0;
+	int pass = 0, leaked = 0, refusals = 0, error = 0, skip = 0, xfail = 0, xpass = 0;
 	size_t n = sizeof(probes) / sizeof(probes[0]);
 
 	printf("TAP version 13\n1..%zu\n", n);
@@ -1701,11 +1679,20 @@ int main(void)
 		fflush(stdout);
 		v = probes[i].run(&probes[i], detail, sizeof(detail));
 		for (char *c = detail; *c; c++)
-			if (*c == '\n')
-				*c = ' ';
+			if (*c == '\n' || *c == '#')
+				*c = *c == '#' ? '_' : ' ';
 		if (v == SKIPPED) {
 			skip++;
 			printf("ok %zu %s # SKIP %s\n", i + 1, probes[i].name, detail);
+			continue;
+		}
+		if (v == CONTROL_LEAKED || v == CONTROL_BLIND) {
+			v == CONTROL_LEAKED ? xfail++ : xpass++;
+			printf("%s %zu %s: %s: %s # TODO negative control: %s\n",
+			       v == CONTROL_LEAKED ? "not ok" : "ok", i + 1, probes[i].name,
+			       v == CONTROL_LEAKED ? "UNSAFE" : "safe", detail,
+			       v == CONTROL_LEAKED ? "it must leak, and did" :
+			       "it must leak and did not: the probe is blind");
 			continue;
 		}
 		if (v == SAFE)
@@ -1721,10 +1708,11 @@ int main(void)
 		       "error", detail);
 	}
 	print_knobs("after");
-	printf("# cowbench verdicts: safe:%d unsafe:%d refused:%d error:%d skip:%d\n", pass,
-	       leaked, refusals, error, skip);
-	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:%d\n", pass,
-	       leaked + refusals, skip, error);
+	printf("# cowbench verdicts: safe:%d unsafe:%d refused:%d error:%d skip:%d "
+	       "expected-unsafe:%d control-blind:%d\n", pass, leaked, refusals, error, skip, xfail,
+	       xpass);
+	printf("# Totals: pass:%d fail:%d xfail:%d xpass:%d skip:%d error:%d\n", pass,
+	       leaked + refusals, xfail, xpass, skip, error);
 	fflush(stdout);
-	return leaked || error ? 1 : refusals ? 2 : 0;
+	return leaked || error || xpass ? 1 : refusals ? 2 : 0;
 }

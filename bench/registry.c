@@ -10,6 +10,7 @@ extern const struct cb_family cb_family_pin;
 extern const struct cb_family cb_family_fork_pinned;
 extern const struct cb_family cb_family_specref;
 extern const struct cb_family cb_family_overhead;
+extern const struct cb_family cb_family_gmem;
 
 const struct cb_family *const cb_families[] = {
 	&cb_family_fault,
@@ -18,6 +19,7 @@ const struct cb_family *const cb_families[] = {
 	&cb_family_fork_pinned,
 	&cb_family_specref,
 	&cb_family_overhead,
+	&cb_family_gmem,
 };
 
 const size_t cb_nr_families = sizeof(cb_families) / sizeof(cb_families[0]);

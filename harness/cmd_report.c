@@ -6,7 +6,8 @@
  *   report.md   per benchmark: baseline and each other cell, medians,
  *               % change, its 95% bootstrap interval, the mark, CV, key
  *               events per item; the correctness matrix beside the numbers;
- *               provenance
+ *               the guest_memfd section where a cell has gmem data
+ *               (report_gmem.c); provenance
  *   index.html  the same, self-contained with the plots inline (report_html.c)
  *   email.txt   the 0-day bot's %change idiom, within 72 columns
  *   *.svg       gnuplot plots from plots/ templates, with their data (*.dat)
@@ -323,6 +324,17 @@ static void comparison_md(const struct report *r, size_t c, FILE *out)
 		/* the events' names are cowbench's own, the numbers printed here */
 		report_events_text(&row, events, sizeof(events));
 		name = md(row.name);
+		if (report_refused(row.base) || report_refused(row.now)) {
+			/* a refused call's cost is no conversion's: no change to show */
+			fprintf(out, "| %s | ", name);
+			fprintf(out, report_refused(row.base) ? "refused" : "%.1f", row.base_value);
+			fputs(" | ", out);
+			fprintf(out, report_refused(row.now) ? "refused" : "%.1f", row.now_value);
+			fprintf(out, " | - | - | %.2f%% | %.2f%% |  | %s |\n", row.cv_base,
+				row.cv_now, events);
+			free(name);
+			continue;
+		}
 		fprintf(out, "| %s | %.1f | %.1f | %+.2f%% | %+.2f%% .. %+.2f%% | %.2f%% | %.2f%% "
 			"| %s | %s |\n", name, row.base_value, row.now_value, row.change,
 			row.ci_lo, row.ci_hi, row.cv_base, row.cv_now,
@@ -448,6 +460,8 @@ static int report_md(const struct report *r, const struct report_plot *plots, si
 	for (size_t c = 0; c < r->n; c++)
 		if (c != r->base)
 			comparison_md(r, c, f);
+	if (report_gmem_md(r, plots, nr_plots, f, err, errlen))
+		return -1;
 	for (size_t d = 0; d < r->nr_metas; d++)
 		if (cb_matrix_write(r->metas[d], r->datasets[d], f, true, err, errlen))
 			return -1;
@@ -505,7 +519,27 @@ static void email(const struct report *r, FILE *out)
 			struct report_row row;
 			char *name;
 
-			if (!report_compare(r, c, i, &row) || !row.significant)
+			if (!report_compare(r, c, i, &row))
+				continue;
+			if (report_refused(row.base) || report_refused(row.now)) {
+				char base[16], now[16];
+
+				/* refused on one side: shown, with no %change; on both: not */
+				if (report_refused(row.base) && report_refused(row.now))
+					continue;
+				/* 12 columns each, whatever the number */
+				snprintf(base, sizeof(base), report_refused(row.base) ? "refused" :
+					 row.base_value < 1e9 ? "%.1f" : "%.4g", row.base_value);
+				snprintf(now, sizeof(now), report_refused(row.now) ? "refused" :
+					 row.now_value < 1e9 ? "%.1f" : "%.4g", row.now_value);
+				name = cb_printable(row.name);
+				fprintf(out, "%12s %9s %12s  %.*s\n", base, "-", now,
+					EMAIL_WIDTH - 37, name);
+				free(name);
+				shown++;
+				continue;
+			}
+			if (!row.significant)
 				continue;
 			name = cb_printable(row.name);
 			/* 12+1+9+1+12+2 = 37 columns before the name */
@@ -519,6 +553,7 @@ static void email(const struct report *r, FILE *out)
 				r->floors.n ? "(no change beyond 0.5%, the gap and the floors)" :
 				"(no change beyond 0.5% and the repetitions' gap)");
 	}
+	report_gmem_email(r, out);
 }
 
 /* Open <dir>/<name> for writing, or say why not. */

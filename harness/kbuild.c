@@ -18,8 +18,10 @@
 #include "cli.h"
 #include "kconfig.h"
 #include "util.h"
+#include "../bench/selftests.h"
 
-#define KBUILD_SCHEME "cowbench-kbuild-1"	/* bump when the recipe changes */
+/* Bump when the recipe changes: 2, the KVM selftests (bench/selftests.h). */
+#define KBUILD_SCHEME "cowbench-kbuild-2"
 #define DEBIAN_SRC_DIR "/usr/src"
 
 const char *cb_cache_root(void)
@@ -521,14 +523,16 @@ static int compile(struct kbuild *b, struct progress *p)
 }
 
 /*
- * The kernel's own mm selftests (cow, gup_longterm), static, from the same
- * tree, against its exported headers.  Missing ones are not fatal: the
- * selftests suite then records them as missing.
+ * The kernel's own selftests (bench/selftests.h), static, from the same
+ * tree, against its exported headers, into @outdir/<name>.  Missing ones
+ * are not fatal: the selftests suite then records them as missing.
  */
 static int build_selftests(struct kbuild *b, const char *outdir)
 {
-	static const char *const tests[] = { "cow", "gup_longterm" };
 	char *qout = cb_shell_quote(outdir);
+	char *kvm_out = cb_strdup_printf("%s/cowbench-selftests/tools/testing/selftests/kvm",
+					 b->obj);
+	char *qkvm_out = cb_shell_quote(kvm_out);
 	int ret;
 
 	ret = sh(b->log, "make -C %s O=%s headers_install && mkdir -p %s", b->qtree, b->qobj, qout);
@@ -536,19 +540,37 @@ static int build_selftests(struct kbuild *b, const char *outdir)
 		printf("[build %s]     warning: make headers_install failed, so no selftests "
 		       "(rsync missing? scripts/deps.sh installs it; log: %s)\n", b->k->name,
 		       b->log);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]) && !ret; i++) {
-		/*
-		 * As the selftests' Makefile does: its own check_config.sh decides
-		 * liburing, the tree's exported uapi headers come first.
-		 */
-		if (sh(b->log, "cd %s/tools/testing/selftests/mm && sh ./check_config.sh gcc && "
-		       "gcc -static -O2 -D_GNU_SOURCE -isystem %s/usr/include -I.. -I. "
-		       "-o %s/%s %s.c vm_util.c thp_settings.c -lrt -lpthread -lm "
-		       "$(sed -n 's/^IOURING_EXTRA_LIBS = //p' local_config.mk)",
-		       b->qtree, b->qobj, qout, tests[i], tests[i]))
+	for (size_t i = 0; i < CB_NR_SELFTESTS && !ret; i++) {
+		const struct cb_selftest *t = &cb_selftests[i];
+		int r;
+
+		if (t->dir == CB_SELFTEST_MM)
+			/*
+			 * As the selftests' Makefile does: its own check_config.sh
+			 * decides liburing, the tree's exported uapi headers come first.
+			 */
+			r = sh(b->log, "cd %s/tools/testing/selftests/mm && sh ./check_config.sh gcc && "
+			       "gcc -static -O2 -D_GNU_SOURCE -isystem %s/usr/include -I.. -I. "
+			       "-o %s/%s %s.c vm_util.c thp_settings.c -lrt -lpthread -lm "
+			       "$(sed -n 's/^IOURING_EXTRA_LIBS = //p' local_config.mk)",
+			       b->qtree, b->qobj, qout, t->name, t->source);
+		else
+			/*
+			 * The KVM selftests' own Makefile (its libkvm, per-arch
+			 * lib), objects under the kernel's own O= directory so
+			 * the shared tree stays clean; one target per test.
+			 */
+			r = sh(b->log, "make -C %s/tools/testing/selftests/kvm -j%d OUTPUT=%s "
+			       "KHDR_INCLUDES='-isystem %s/usr/include' EXTRA_CFLAGS=-static "
+			       "%s/%s && cp %s/%s %s/%s",
+			       b->qtree, b->jobs, qkvm_out, b->qobj, qkvm_out, t->source, qkvm_out,
+			       t->source, qout, t->name);
+		if (r)
 			printf("[build %s]     warning: selftest %s did not build (log: %s)\n",
-			       b->k->name, tests[i], b->log);
+			       b->k->name, t->name, b->log);
 	}
+	free(qkvm_out);
+	free(kvm_out);
 	free(qout);
 	return ret;
 }

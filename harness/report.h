@@ -3,7 +3,8 @@
  * The parts of `cowbench report`: the loaded cells, the comparison of one
  * benchmark between the baseline cell and another (statistics, GSL), and
  * the writers of each output (report.md and email.txt in cmd_report.c,
- * the gnuplot plots in report_plot.c, index.html in report_html.c).
+ * the gnuplot plots in report_plot.c, index.html in report_html.c), and
+ * the guest_memfd section in all of them (report_gmem.c).
  */
 #ifndef CB_REPORT_H
 #define CB_REPORT_H
@@ -153,6 +154,45 @@ struct report_plot {
 int report_plots(const struct report *r, const char *dir, struct report_plot **plots,
 		 char *err, size_t errlen);
 void report_plots_free(struct report_plot *plots, size_t n);
+
+/*
+ * report_plot.c's machinery for a section's own plot: <dir>/<name>.dat
+ * opened and closed (-1 with the reason), a string field of it
+ * (report_dat_string(): quoted, '"' and control characters replaced),
+ * and gnuplot on plots/<template>.gp making <name>.svg (@name of
+ * [a-z0-9_-]; @numbers made of numbers; @strs name, value pairs,
+ * NULL-terminated, each value passed as a quoted literal).
+ */
+FILE *report_plot_data(const char *dir, const char *name, char *err, size_t errlen);
+int report_plot_data_close(FILE *f, const char *name, char *err, size_t errlen);
+void report_dat_string(FILE *f, const char *s);
+int report_gnuplot(const char *dir, const char *template, const char *name,
+		   const char *numbers, const char *const *strs, char *err, size_t errlen);
+
+/* @s as HTML text: &, <, >, " as entities, control characters but '\n' as '?'. */
+void report_html_text(FILE *out, const char *s);
+
+/*
+ * The guest_memfd section (report_gmem.c): cost of the gmem/ benchmarks
+ * per cell with the policy's refusals shown as "refused", the vm.gmem_
+ * events, the gmem- probes' outcomes.  Absent -- nothing written, 0
+ * returned, no plot -- when no cell has a gmem/ benchmark, a vm.gmem_
+ * event or a gmem- probe.  -1 with the reason when a cell's probes.tap
+ * does not read (a link, a FIFO).  report_gmem_plot(): gmem-to-private,
+ * 1 drawn, 0 nothing to draw, -1 failed (as report_plots()).
+ */
+int report_gmem_md(const struct report *r, const struct report_plot *plots, size_t nr_plots,
+		   FILE *out, char *err, size_t errlen);
+int report_gmem_html(const struct report *r, const struct report_plot *plots,
+		     size_t nr_plots, FILE *out, char *err, size_t errlen);
+void report_gmem_email(const struct report *r, FILE *out);
+int report_gmem_plot(const struct report *r, const char *dir, char *err, size_t errlen);
+/*
+ * Whether the policy refused @r's call in a repetition (bench/gmem.c's
+ * per-item counter "refused" moved): its cost is no conversion's, and the
+ * comparisons show "refused" in its place.
+ */
+bool report_refused(const struct cb_result *r);
 
 /* index.html: the report with the plots' SVG inline; -1 on a write error. */
 int report_html(const struct report *r, const char *dir, const struct report_plot *plots,

@@ -4,7 +4,8 @@
  * plots' SVG inline, the style inline, no script, nothing fetched -- so
  * it opens from a CI artifact or a mail attachment without a server.
  * The same content as report.md: method, comparisons with intervals,
- * plots, correctness matrix, provenance.  Every string from a dataset
+ * plots, the guest_memfd section (report_gmem.c), correctness matrix,
+ * provenance.  Every string from a dataset
  * goes through esc(); the plots' SVG is gnuplot's, which escapes the
  * names it draws (and report_plot.c gives it no markup to pass on).
  */
@@ -16,7 +17,7 @@
 #include "report.h"
 #include "util.h"
 
-static void esc(FILE *out, const char *s)
+void report_html_text(FILE *out, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -39,6 +40,11 @@ static void esc(FILE *out, const char *s)
 			fputc(report_shown(*s), out);
 		}
 	}
+}
+
+static void esc(FILE *out, const char *s)
+{
+	report_html_text(out, s);
 }
 
 static const char style[] =
@@ -70,6 +76,20 @@ static void comparison(const struct report *r, size_t c, FILE *out)
 		if (!report_compare(r, c, i, &row))
 			continue;
 		report_events_text(&row, events, sizeof(events));
+		if (report_refused(row.base) || report_refused(row.now)) {
+			/* a refused call's cost is no conversion's: no change to show */
+			fputs("<tr><td>", out);
+			esc(out, row.name);
+			fputs("</td><td class=\"n\">", out);
+			fprintf(out, report_refused(row.base) ? "refused" : "%.1f", row.base_value);
+			fputs("</td><td class=\"n\">", out);
+			fprintf(out, report_refused(row.now) ? "refused" : "%.1f", row.now_value);
+			fprintf(out, "</td><td class=\"n\">-</td><td class=\"n\">-</td><td></td>"
+				"<td class=\"n\">%.2f%% / %.2f%%</td><td>", row.cv_base, row.cv_now);
+			esc(out, events);
+			fputs("</td></tr>\n", out);
+			continue;
+		}
 		fprintf(out, "<tr%s><td>", row.significant ? " class=\"sig\"" : "");
 		esc(out, row.name);
 		fprintf(out, "</td><td class=\"n\">%.1f</td><td class=\"n\">%.1f</td>"
@@ -138,6 +158,8 @@ int report_html(const struct report *r, const char *dir, const struct report_plo
 	for (size_t c = 0; c < r->n; c++)
 		if (c != r->base)
 			comparison(r, c, out);
+	if (report_gmem_html(r, plots, nr_plots, out, err, errlen))
+		return -1;
 	fputs("<h2>Correctness and numbers side by side</h2>\n", out);
 	for (size_t d = 0; d < r->nr_metas; d++) {
 		FILE *m = open_memstream(&matrix, &matrix_len);

@@ -9,6 +9,8 @@
  *   fork-size  fork latency against resident size (fork/call/<size>)
  *   fault-size fault cost per page against region size (fault/<case>/<size>)
  *   events     kernel events per item that moved, per benchmark and cell
+ *   gmem-to-private  guest_memfd conversion cost against size and mappers
+ *              (report_gmem.c, with report_gnuplot() and the data helpers)
  */
 #include <errno.h>
 #include <math.h>
@@ -207,7 +209,9 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 		for (size_t c = 0; c < r->n; c++) {
 			struct report_row row;
 
-			if (c != r->base && !shown[c] && report_compare(r, c, i, &row)) {
+			/* a refused call's cost is no conversion's: no change (report_gmem.c) */
+			if (c != r->base && !shown[c] && report_compare(r, c, i, &row) &&
+			    !report_refused(row.base) && !report_refused(row.now)) {
 				shown[c] = true;
 				ncells++;
 			}
@@ -230,7 +234,8 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 		bool ok[CB_REPORT_MAX_CELLS], any = false;
 
 		for (size_t c = 0; c < r->n; c++) {
-			ok[c] = shown[c] && report_compare(r, c, i, &row[c]);
+			ok[c] = shown[c] && report_compare(r, c, i, &row[c]) &&
+				!report_refused(row[c].base) && !report_refused(row[c].now);
 			any |= ok[c];
 		}
 		if (!any)
@@ -494,6 +499,28 @@ static int plot_events(const struct report *r, const char *dir, char *err, size_
 	return ret ?: 1;
 }
 
+/* For a section's own plot (report_gmem.c): the helpers above. */
+FILE *report_plot_data(const char *dir, const char *name, char *err, size_t errlen)
+{
+	return open_data(dir, name, err, errlen);
+}
+
+int report_plot_data_close(FILE *f, const char *name, char *err, size_t errlen)
+{
+	return close_data(f, name, err, errlen);
+}
+
+void report_dat_string(FILE *f, const char *s)
+{
+	dat_string(f, s);
+}
+
+int report_gnuplot(const char *dir, const char *template, const char *name,
+		   const char *numbers, const char *const *strs, char *err, size_t errlen)
+{
+	return gnuplot(dir, template, name, numbers, strs, err, errlen);
+}
+
 /* Record a drawn plot (@ret > 0) in @list (room made by the caller); pass errors on. */
 static int drawn(int ret, const char *name, char *title, struct report_plot *list, size_t *n)
 {
@@ -559,8 +586,8 @@ int report_plots(const struct report *r, const char *dir, struct report_plot **p
 			cases[nr_cases++].len = len;
 		}
 	}
-	/* change, fork-size, the cases, events */
-	list = calloc(nr_cases + 3, sizeof(*list));
+	/* change, fork-size, the cases, gmem-to-private, events */
+	list = calloc(nr_cases + 4, sizeof(*list));
 	if (!list) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -583,7 +610,10 @@ int report_plots(const struct report *r, const char *dir, struct report_plot **p
 		if (bad)
 			goto out;
 	}
-	if (drawn(plot_events(r, dir, err, errlen), "events", strdup("Kernel events per item"),
+	if (drawn(report_gmem_plot(r, dir, err, errlen), "gmem-to-private",
+		  strdup("guest_memfd conversion to private against size and mappers"), list,
+		  &n) ||
+	    drawn(plot_events(r, dir, err, errlen), "events", strdup("Kernel events per item"),
 		  list, &n))
 		goto out;
 	*plots = list;

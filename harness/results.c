@@ -433,6 +433,9 @@ const char *const cb_key_events[] = {
 	"vm.cow_reuse_pinned", "vm.cow_copy_noreuse",
 	/* pin accounting (patch 0013): refusals of a wrapped refcount, nobias' fork copies */
 	"vm.pin_refused_overflow", "vm.get_refused_overflow", "vm.fork_copy_unexplained",
+	/* guest_memfd conversion (patch 0015) */
+	"vm.gmem_to_private", "vm.gmem_to_shared", "vm.gmem_unmapped", "vm.gmem_refused_mapped",
+	"vm.gmem_refused_refs", "vm.gmem_drain_saved", "vm.gmem_sigbus", "vm.gmem_mmap_refused",
 	/* references the speculative-reference generator took (patch 0006) */
 	"specref_refs",
 };
@@ -441,7 +444,7 @@ const size_t cb_nr_key_events = sizeof(cb_key_events) / sizeof(cb_key_events[0])
 bool cb_series_event(const char *name)
 {
 	static const char *const prefixes[] = { "vm.cow_", "vm.ro_pin_", "vm.fork_",
-						"vm.pin_refused_", "vm.get_refused_" };
+						"vm.pin_refused_", "vm.get_refused_", "vm.gmem_" };
 
 	bool family = false;
 

@@ -106,7 +106,8 @@ extern const char *const cb_key_events[];
 extern const size_t cb_nr_key_events;
 /*
  * Whether @name ("vm.ro_pin_shared") is one of the cowbench series' own
- * events, by its family's prefix (vm.cow_*, vm.ro_pin_*, vm.fork_*): what
+ * events, by its family's prefix (vm.cow_*, vm.ro_pin_*, vm.fork_*,
+ * vm.gmem_*, ...): what
  * a later patch adds is shown as a key event without a change here.  Only
  * a plain word of [a-z0-9_.], at most 48 bytes: the names come from a
  * dataset and reach gnuplot and Markdown as they are.

@@ -30,6 +30,7 @@
 #include "run_opts.h"
 #include "util.h"
 #include "vm.h"
+#include "../bench/selftests.h"
 
 #define QEMU "qemu-system-x86_64"
 #define PROBE_TIMEOUT_S 30
@@ -104,8 +105,10 @@ static int default_timeout(const struct cb_run_opts *o)
  * How a suite's end counts.  The benchmark runner must exit 0.  A selftest's
  * exit status is its verdict on the kernel (kselftest: 1 = some test failed),
  * and so are the probes' (1 a leak, 2 a refusal): a result to record, not a
- * harness failure; but a signal, a missing binary or no end at all is.  The
- * attack suite's 1 -- an attack left the page or its refcount not intact,
+ * harness failure; but a signal, a missing binary or no end at all is.  A
+ * selftest's "timeout <N> s" (killed at its bench/selftests.h limit: one
+ * failed result in its TAP) and "skip <why>" (no /dev/kvm) are results
+ * too.  The attack suite's 1 -- an attack left the page or its refcount not intact,
  * or broke -- is its result too (in attack.json, shown as refusal points);
  * it has no other, so any other exit (127: it could not be run) fails.
  */
@@ -124,29 +127,70 @@ bool cb_suite_end_failed(const char *name, const char *end)
 }
 
 /*
- * kselftest's closing "# Totals: pass:N fail:N xfail:N xpass:N skip:N error:N"
- * of each TAP file the guest sent back: the kernel's selftests and
- * cowbench's probes.
+ * The TAP of @name ("selftest.cow", "probes") in @cell_dir, totalled:
+ * kselftest's closing "# Totals: pass:N fail:N xfail:N xpass:N skip:N
+ * error:N", or for a TAP that skipped as a whole ("1..0 # SKIP <why>",
+ * kselftest's ksft_exit_skip() before any result) one skip.  Besides the
+ * counts, "skip_reason" when the whole test was one skip, and "seconds"
+ * from the guest's closing "# cowbench: <end> after <N> s" line.
+ * NULL when there is no TAP or nothing to total.
  */
+static json_t *tap_total(const char *cell_dir, const char *name)
+{
+	char *path = cb_strdup_printf("%s/%s.tap", cell_dir, name);
+	char *text = cb_read_file(path, NULL);
+	const char *totals = text ? strstr(text, "# Totals: ") : NULL, *l;
+	int pass = 0, fail = 0, xfail = 0, xpass = 0, skip = 0, error = 0;
+	json_t *t = NULL;
+	char why[128] = "";
+
+	if (totals && sscanf(totals, "# Totals: pass:%d fail:%d xfail:%d xpass:%d skip:%d "
+			     "error:%d", &pass, &fail, &xfail, &xpass, &skip, &error) == 6)
+		t = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "pass", pass, "fail", fail,
+			      "xfail", xfail, "xpass", xpass, "skip", skip, "error", error);
+	l = text && !t ? strstr(text, "1..0 # SKIP") : NULL;
+	if (l && (l == text || l[-1] == '\n')) {
+		skip = 1;
+		t = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "pass", 0, "fail", 0, "xfail", 0,
+			      "xpass", 0, "skip", 1, "error", 0);
+	}
+	/* One skip and nothing else: the test as a whole, and why. */
+	if (t && skip == 1 && !pass && !fail && !xfail && !xpass && !error) {
+		const char *s = strstr(text, "# SKIP");
+
+		if (s) {
+			s += 6;
+			s += strspn(s, " -");
+			snprintf(why, sizeof(why), "%.*s", (int)strcspn(s, "\n"), s);
+		}
+		json_object_set_new(t, "skip_reason", json_string(why[0] ? why : "skipped"));
+	}
+	for (l = text; t && l && (l = strstr(l, "# cowbench: ")); l++) {
+		const char *after = strstr(l, " after ");
+		double secs;
+
+		if (after && after < l + strcspn(l, "\n") && sscanf(after, " after %lf s", &secs) == 1)
+			json_object_set_new(t, "seconds", json_real(secs));
+	}
+	free(text);
+	free(path);
+	return t;
+}
+
+/* Every TAP the guest sent back: bench/selftests.h's and cowbench's probes. */
 static json_t *tap_totals(const char *cell_dir)
 {
-	static const char *const tests[] = { "selftest.cow", "selftest.gup_longterm", "probes" };
-	json_t *all = json_object();
+	json_t *all = json_object(), *t;
 
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		char *path = cb_strdup_printf("%s/%s.tap", cell_dir, tests[i]);
-		char *text = cb_read_file(path, NULL);
-		const char *totals = text ? strstr(text, "# Totals: ") : NULL;
-		int pass, fail, xfail, xpass, skip, error;
+	for (size_t i = 0; i <= CB_NR_SELFTESTS; i++) {
+		char *name = i < CB_NR_SELFTESTS ?
+			     cb_strdup_printf("selftest.%s", cb_selftests[i].name) :
+			     cb_strdup_printf("probes");
 
-		if (totals && sscanf(totals, "# Totals: pass:%d fail:%d xfail:%d xpass:%d skip:%d "
-				     "error:%d", &pass, &fail, &xfail, &xpass, &skip, &error) == 6)
-			json_object_set_new(all, tests[i],
-					    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "pass", pass,
-						      "fail", fail, "xfail", xfail, "xpass", xpass,
-						      "skip", skip, "error", error));
-		free(text);
-		free(path);
+		t = tap_total(cell_dir, name);
+		if (t)
+			json_object_set_new(all, name, t);
+		free(name);
 	}
 	return all;
 }
@@ -561,13 +605,25 @@ static void print_tap_lines(json_t *cell, const char *dir)
 	char *path = cb_path(dir, "probes.tap");
 	char *text = cb_read_file(path, NULL);
 
-	json_object_foreach(totals, name, t)
-		printf("%s %s: pass %lld, fail %lld, skip %lld, error %lld\n",
-		       json_string_value(json_object_get(cell, "variant")), name,
-		       json_integer_value(json_object_get(t, "pass")),
-		       json_integer_value(json_object_get(t, "fail")),
-		       json_integer_value(json_object_get(t, "skip")),
-		       json_integer_value(json_object_get(t, "error")));
+	json_object_foreach(totals, name, t) {
+		const char *why = json_string_value(json_object_get(t, "skip_reason"));
+		json_t *secs = json_object_get(t, "seconds");
+		char *shown = why ? cb_printable(why) : NULL;
+
+		printf("%s %s: ", json_string_value(json_object_get(cell, "variant")), name);
+		if (shown)
+			printf("skip %s", shown);
+		else
+			printf("pass %lld, fail %lld, skip %lld, error %lld",
+			       json_integer_value(json_object_get(t, "pass")),
+			       json_integer_value(json_object_get(t, "fail")),
+			       json_integer_value(json_object_get(t, "skip")),
+			       json_integer_value(json_object_get(t, "error")));
+		if (json_is_number(secs))
+			printf(" (%.2f s)", json_number_value(secs));
+		printf("\n");
+		free(shown);
+	}
 	for (char *save, *line = text ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save))
 		if (!strncmp(line, "not ok ", 7))

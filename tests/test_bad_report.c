@@ -744,6 +744,134 @@ static void test_default_out(void **state)
 	free(ds);
 }
 
+/* Append to @ds/@cell/micro.json two repetitions of @name costing @ns, with @counters. */
+static void add_gmem_run(const char *ds, const char *cell, const char *name, double ns,
+			 json_t *counters)
+{
+	char *dir = cb_path(ds, cell);
+	json_t *micro = load_json(dir, "micro.json");
+	json_t *runs = json_object_get(micro, "benchmarks");
+
+	for (int rep = 0; rep < 2; rep++) {
+		json_t *run = json_pack("{s:s, s:s, s:s, s:i, s:i, s:f, s:s}", "name", name,
+					"run_name", name, "run_type", "iteration", "repetitions", 2,
+					"repetition_index", rep, "ns_per_item", ns, "label",
+					"item=page");
+
+		json_object_update(run, counters);
+		json_array_append_new(runs, run);
+	}
+	json_decref(counters);
+	save_json(dir, "micro.json", micro);
+	free(dir);
+}
+
+/*
+ * A hostile guest_memfd dataset (tests/data/gmem, edited): benchmark names,
+ * vm.gmem_ event names, the policy in meta.json and probes.tap's knob
+ * comment, gmem probe names and details (the bytes a leak shows) with
+ * markup, escapes, '|', backticks and the gnuplot and shell injections;
+ * costs and counts near the limits, a size and a mapper count beyond any
+ * real one; more gmem probes than the section lists and a detail longer
+ * than it shows.  The report is written, nothing runs, the tables stay
+ * whole, refused calls say "refused" whatever their counter's size.
+ */
+static void test_gmem_hostile(void **state)
+{
+	char *ds = cb_strdup_printf("%s/gmem-bad/ds", tmpdir);
+	char *out = cb_strdup_printf("%s/gmem-bad/out", tmpdir), *args, *md, *html, *mail;
+	char *cmd = cb_strdup_printf("mkdir -p '%s/gmem-bad' && cp -R '" TEST_DATA "/gmem' '%s'",
+				     tmpdir, ds);
+	char *tap = cb_path(ds, "k.default/probes.tap"), *long_detail, *line, *save;
+	json_t *meta;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(sh_status(cmd), 0);
+	free(cmd);
+	add_gmem_run(ds, "k.default", "gmem/<script>alert(1)</script>/4KiB/thp:off", 9.9e14,
+		     json_pack("{s:f, s:f}", "refused_per_item", 0.0,
+			       "vm.gmem_<img src=x onerror=alert(1)>|`_per_item", 1e15));
+	add_gmem_run(ds, "k.gmem-rmap", "gmem/<script>alert(1)</script>/4KiB/thp:off", 9.9e14,
+		     json_pack("{s:f, s:f}", "refused_per_item", 1e15,
+			       "vm.gmem_refused_mapped_per_item", -1e15));
+	add_gmem_run(ds, "k.default", "gmem/to-private-m1';system('touch CANARY');'/4KiB/thp:off",
+		     5000, json_object());
+	add_gmem_run(ds, "k.default", "gmem/to-private-m8/4KiB/`touch CANARY`|<b>x</b>", 9.9e14,
+		     json_pack("{s:f}", "vm.gmem_sigbus_per_item", 1e15));
+	add_gmem_run(ds, "k.default", "gmem/to-private-m99999999999999999999/4KiB/thp:off", 7000,
+		     json_object());
+	add_gmem_run(ds, "k.default", "gmem/to-private-m2/99999999999999GiB/thp:off", 1e-300,
+		     json_object());
+	add_gmem_run(ds, "k.default", "gmem/to-private-m3/1e999GiB/thp:off", 7000, json_object());
+	add_gmem_run(ds, "k.default", "gmem/to-private-m4/0x10KiB\"';`x`/y", 7000, json_object());
+	meta = load_json(ds, "meta.json");
+	/* k.default's policy from its (hostile) probes.tap comment */
+	json_object_del(json_array_get(json_object_get(meta, "suites"), 0), "policies");
+	json_object_set_new(json_array_get(json_object_get(meta, "suites"), 2), "policies",
+			    json_pack("{s:s}", "gmem_convert",
+				      "<script>alert(3)</script>|`x`\n\033[31m"));
+	save_json(ds, "meta.json", meta);
+	f = fopen(tap, "w");
+	assert_non_null(f);
+	fputs("TAP version 13\n1..60\n"
+	      "# cowbench knob before gmem_convert: [<b>sig|bus</b>\033[2J`x`] rmap-check\n"
+	      "not ok 1 gmem-<img src=x onerror=alert(1)>|`x`: UNSAFE: \033]0;pwn\007"
+	      "<script>alert(2)</script>|\\|`y`\r*z*\n"
+	      "not ok 2 gmem-vmsplice-weak: UNSAFE: 'x';system(\"touch CANARY\");'' $(touch CANARY)\n"
+	      "ok 3 gmem-x # SKIP <i>why</i>|\n"
+	      "not ok 4 gmem-no-verdict\n"
+	      "not ok 5 gmem-y: nonsense: ]]>&amp;<!--\n", f);
+	long_detail = malloc(5001);
+	assert_non_null(long_detail);
+	memset(long_detail, 'A', 5000);
+	long_detail[5000] = '\0';
+	fprintf(f, "ok 6 gmem-long: safe: %s<script>alert(4)</script>\n", long_detail);
+	free(long_detail);
+	for (int i = 7; i <= 60; i++)
+		fprintf(f, "ok %d gmem-many-%d: safe: <u>%d</u>\n", i, i, i);
+	assert_int_equal(fclose(f), 0);
+
+	args = cb_shell_quote(ds);
+	free(expect(0, args, out, "report.md"));
+	assert_report_safe(out);
+	assert_holds(out, "gmem-to-private.svg");
+	md = report_file(out, "report.md");
+	html = report_file(out, "index.html");
+	mail = report_file(out, "email.txt");
+	/* the names escaped, the refused call "refused" whatever its counter */
+	assert_non_null(strstr(md, "| gmem/&lt;script&gt;alert(1)&lt;/script&gt;/4KiB/thp:off | "
+				   "990000000000000.0 | refused | - |\n"));
+	assert_non_null(strstr(md, "| policy gmem\\_convert | &lt;b&gt;sig\\|bus&lt;/b&gt;?\\[2J"
+				   "\\`x\\` | rmap-check | &lt;script&gt;alert(3)&lt;/script&gt;"
+				   "\\|\\`x\\`??\\[31m |\n"));
+	assert_non_null(strstr(md, "| gmem-&lt;img src=x onerror=alert(1)&gt;\\|\\`x\\` | k.default "
+				   "| UNSAFE | ?\\]0;pwn?&lt;script&gt;alert(2)&lt;/script&gt;"
+				   "\\|\\\\\\|\\`y\\`?\\*z\\* |\n"));
+	assert_non_null(strstr(md, "| gmem-x | k.default | skip | &lt;i&gt;why&lt;/i&gt;\\| |\n"));
+	assert_non_null(strstr(md, "| gmem-no-verdict | k.default | ? |  |\n"));
+	assert_non_null(strstr(md, "AAAA..."));
+	assert_null(strstr(md, "alert(4)"));
+	assert_non_null(strstr(md, "| more gmem probes, not shown | 28 |"));
+	assert_non_null(strstr(html, "<td>gmem/&lt;script&gt;alert(1)&lt;/script&gt;/4KiB/thp:off"
+				     "</td>"));
+	assert_null(strstr(html, "<img"));
+	assert_null(strstr(html, "<b>sig"));
+	assert_null(strstr(html, "<i>why"));
+	assert_null(strstr(html, "<u>"));
+	assert_null(strstr(html, "<!--"));
+	for (line = strtok_r(mail, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strlen(line) > 72)
+			fail_msg("email line over 72 columns: %s", line);
+	free(mail);
+	free(html);
+	free(md);
+	free(args);
+	free(tap);
+	free(out);
+	free(ds);
+}
+
 static int setup(void **state)
 {
 	char *cwd;
@@ -765,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_cell_names),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_attack_json),
+		cmocka_unit_test(test_gmem_hostile),
 		cmocka_unit_test(test_bad_attack_json),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_out_dirs),

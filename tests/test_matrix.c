@@ -84,11 +84,21 @@ static void test_matrix_rows(void **state)
 	/* a refused pin is told from a leak; a skip is not an ok; names end at " # " */
 	assert_line(text, "^probe 3: ro-pin caller O_DIRECT write +ok +REFUSED$");
 	assert_line(text, "^probe 4: fork-pinned hugetlb +skip +ok$");
+	/* a negative control's expected leak, and its blindness */
+	assert_line(text, "^probe 5: weak-check-control +xfail +XPASS$");
 	assert_line(text, "^selftest\\.cow pass/fail/skip +743/0/18 +560/183/18$");
 	/* the failing tests, by what they ran (memory kinds folded in) */
 	assert_line(text, "^  fails: R/O GUP pin on R/O-mapped shared pa +0 +2$");
 	assert_null(strstr(text, "fails: vmsplice"));
-	assert_line(text, "^selftest\\.gup_longterm pass/fail/skip +- +-$");
+	/* no row for a selftest no cell has (a dataset from before it ran) */
+	assert_null(strstr(text, "gup_longterm"));
+	/* a KVM test's exit status, one TAP line: failing, it names itself */
+	assert_line(text, "^selftest\\.guest_memfd_test pass/fail/skip +1/0/0 +0/1/0$");
+	assert_line(text, "^  fails: guest_memfd_test: exit 254 +0 +1$");
+	assert_null(strstr(text, "(no test named)"));
+	/* a label cut without "selftest."; a whole-test skip says why */
+	assert_line(text, "^private_mem_conversions_test pass/fail/skip +1/0/0 "
+		    "+skip no /dev/kvm \\(ENOENT\\)$");
 	assert_line(text, "^kernel BUG/Oops / WARNING lines +0 / 0 +1 / 2$");
 	free(text);
 }

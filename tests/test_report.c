@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -84,6 +85,123 @@ static void test_two_cells(void **state)
 			fail_msg("email line over 72 columns: %s", line);
 	free(md);
 	free(mail);
+	free(log);
+}
+
+/* Whether <tmpdir>/@out/@name exists. */
+static bool out_exists(const char *out, const char *name)
+{
+	char *text = out_file(out, name);
+	bool there = text != NULL;
+
+	free(text);
+	return there;
+}
+
+/*
+ * The guest_memfd section (tests/data/gmem, tests/data/gmem/generate.py):
+ * one cell per cowbench.gmem_convert policy.  Calls the policy refused
+ * (the benchmarks' "refused" counter) show "refused", in the section and
+ * in the comparisons, never a cost; the policy comes from meta.json or,
+ * where it has none (k.gmem-rmap), from probes.tap's knob comment; every
+ * gmem- probe has its verdict and detail, the vmsplice leak's bytes
+ * among them; the gmem-to-private plot leaves refused calls out.  A
+ * dataset without gmem data has no such section (not an empty one).
+ */
+static void test_gmem_section(void **state)
+{
+	static const char *const md_lines[] = {
+		"\n## guest\\_memfd conversion\n",
+		"| benchmark | k.default | k.gmem-rmap | k.gmem-nommap |\n",
+		"| policy gmem\\_convert | sigbus | rmap-check | no-mmap |\n",
+		"| gmem/to-private-m0/4KiB/thp:off | 6000.0 | 6000.0 | 6000.0 |\n",
+		"| gmem/to-private-m1/4KiB/thp:off | 6350.0 | refused | refused |\n",
+		"| gmem/to-private-m64/2MiB/thp:off | 24407.8 | refused | refused |\n",
+		"| gmem/mmap-private-512/2MiB/thp:off | 6736.0 | refused | refused |\n",
+		"| gmem/host-upstream-fault/2MiB/thp:off | skipped | skipped | skipped |\n",
+		"| gmem/host-upstream-fault/2MiB/thp:off | k.gmem-rmap | no GUEST\\_MEMFD\\_FLAG\\_MMAP: "
+		"6.12's guest\\_memfd has no mmap |\n",
+		"| gmem/to-private-m1/2MiB/thp:off | to\\_private 1 unmapped 1 | refused; "
+		"refused\\_mapped 0.00195 | refused; refused\\_mapped 0.00195 |\n",
+		"| gmem/mmap-private-1/2MiB/thp:off | none | refused; mmap\\_refused 1 | refused; "
+		"mmap\\_refused 1 |\n",
+		"| gmem-vmsplice-weak | k.default | UNSAFE (expected: the negative control) | the pipe "
+		"read 16 bytes of the private page: 'PRIVATE-gmem-42!' (50 52 49 56 41 54 45 2d 67 6d "
+		"65 6d 2d 34 32 21) |\n",
+		"| gmem-vmsplice-exact | k.gmem-nommap | safe | TO\\_PRIVATE EAGAIN (refcount 3, "
+		"explained 2) |\n",
+		"| gmem-sigbus-touch | k.gmem-rmap | skip | conversion refused while mapped (EBUSY) |\n",
+		"| gmem-policy-refusals | k.gmem-rmap | safe | TO\\_PRIVATE EBUSY while mapped, mmap "
+		"EPERM over a private page |\n",
+		/* the comparison: no change of a refused call's cost */
+		"| gmem/to-private-m1/4KiB/thp:off | 6350.0 | refused | - | - | ",
+		"![guest\\_memfd conversion to private against size and mappers](gmem-to-private.svg)",
+	};
+	char *log, *md, *html, *mail, *dat, *line, *save;
+
+	(void)state;
+	if (report("'" TEST_DATA "/gmem'", "gmem", &log))
+		fail_msg("report failed:\n%s", log);
+	md = out_file("gmem", "report.md");
+	html = out_file("gmem", "index.html");
+	mail = out_file("gmem", "email.txt");
+	dat = out_file("gmem", "gmem-to-private.dat");
+	assert_non_null(md);
+	assert_non_null(html);
+	assert_non_null(mail);
+	assert_non_null(dat);
+	for (size_t i = 0; i < sizeof(md_lines) / sizeof(md_lines[0]); i++)
+		if (!strstr(md, md_lines[i]))
+			fail_msg("no %s in report.md:\n%s", md_lines[i], md);
+	/* a refused call's cost is no conversion's: nowhere as a number */
+	assert_null(strstr(md, "| gmem/to-private-m1/4KiB/thp:off | 6350.0 | 920.0"));
+	assert_true(out_exists("gmem", "gmem-to-private.svg"));
+	/* the plot: converted calls only, a line per cell and mapper count */
+	assert_non_null(strstr(dat, "\"k.default, 64 mappers\"\n0.00390625 28400 28400 28403\n"));
+	assert_non_null(strstr(dat, "\"k.gmem-rmap, 0 mappers\"\n"));
+	assert_null(strstr(dat, "k.gmem-rmap, 1 mapper"));
+	assert_null(strstr(dat, "k.gmem-nommap, 8 mappers"));
+	/* the same in index.html, the plot inline */
+	assert_non_null(strstr(html, "<h2>guest_memfd conversion</h2>"));
+	assert_non_null(strstr(html, "<tr><td>gmem/to-private-m1/4KiB/thp:off</td><td class=\"n\">"
+				     "6350.0</td><td class=\"n\">refused</td><td class=\"n\">refused"
+				     "</td></tr>"));
+	assert_non_null(strstr(html, "<td>UNSAFE (expected: the negative control)</td><td>the pipe "
+				     "read 16 bytes of the private page: 'PRIVATE-gmem-42!'"));
+	assert_non_null(strstr(html, "(gmem-to-private.svg)</figcaption>"));
+	/* email.txt: per cell the policy, the refused calls, the probes not safe */
+	assert_non_null(strstr(mail, "\nguest_memfd: policy, calls refused, probes not safe\n"
+				     "k.default: sigbus, 0 of 21 refused, probes 8 safe 1 UNSAFE\n"
+				     "  gmem-vmsplice-weak UNSAFE (expected: the negative control)\n"
+				     "k.gmem-rmap: rmap-check, 11 of 21 refused, probes 7 safe 1 "
+				     "UNSAFE 1 skip\n  refused gmem/to-private-m1/4KiB/thp:off\n"));
+	assert_non_null(strstr(mail, "  refused: 5 more\n"));
+	assert_non_null(strstr(mail, "      6350.0         -      refused  "
+				     "gmem/to-private-m1/4KiB/thp:off\n"));
+	for (line = strtok_r(mail, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strlen(line) > 72)
+			fail_msg("email line over 72 columns: %s", line);
+	free(dat);
+	free(mail);
+	free(html);
+	free(md);
+	free(log);
+
+	/* no gmem data: no section, no plot */
+	if (report("'" TEST_DATA "/matrix'", "no-gmem", &log))
+		fail_msg("report failed:\n%s", log);
+	md = out_file("no-gmem", "report.md");
+	html = out_file("no-gmem", "index.html");
+	mail = out_file("no-gmem", "email.txt");
+	/* (the side by side may name the kernel's guest_memfd selftests) */
+	assert_null(strstr(md, "## guest\\_memfd conversion"));
+	assert_null(strstr(html, "<h2>guest_memfd conversion</h2>"));
+	assert_null(strstr(mail, "guest_memfd: policy"));
+	assert_false(out_exists("no-gmem", "gmem-to-private.svg"));
+	assert_false(out_exists("no-gmem", "gmem-to-private.dat"));
+	free(mail);
+	free(html);
+	free(md);
 	free(log);
 }
 
@@ -467,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_icount_marks),
 		cmocka_unit_test(test_floors_widen_the_marks),
 		cmocka_unit_test(test_cell_without_results),
+		cmocka_unit_test(test_gmem_section),
 		cmocka_unit_test(test_html_renders),
 		cmocka_unit_test(test_reference_is_current),
 	};
