@@ -809,6 +809,43 @@ static void test_policy_check(void **state)
 	free(cell);
 }
 
+/*
+ * One header for what guest and kernel speak: bench/cowbench_gmem.h is
+ * the file patch 0015 creates as include/uapi/linux/cowbench_gmem.h, line
+ * for line, so a change to one that misses the other fails here.
+ */
+static void test_gmem_uapi_is_the_kernels(void **state)
+{
+	char *series = cb_path(COWBENCH_SOURCE_TREE, "patches/6.12/"
+			       "0015-mm-a-guest_memfd-like-file-with-host-mmap-and-in-pla.patch");
+	char *header = cb_path(COWBENCH_SOURCE_TREE, "bench/cowbench_gmem.h");
+	char *patch = cb_read_file(series, NULL), *ours = cb_read_file(header, NULL);
+	const char *hunk, *l;
+	size_t at = 0;
+
+	(void)state;
+	assert_non_null(patch);
+	assert_non_null(ours);
+	hunk = strstr(patch, "+++ b/include/uapi/linux/cowbench_gmem.h\n");
+	assert_non_null(hunk);
+	hunk = strstr(hunk, "\n@@ ");
+	assert_non_null(hunk);
+	l = strchr(hunk + 1, '\n') + 1;
+	/* the new file's lines, each "+..." up to the next file's diff */
+	for (; *l == '+'; l = strchr(l, '\n') + 1) {
+		size_t len = strcspn(l + 1, "\n");
+
+		if (strncmp(ours + at, l + 1, len) || ours[at + len] != '\n')
+			fail_msg("bench/cowbench_gmem.h differs from patch 0015's at byte %zu", at);
+		at += len + 1;
+	}
+	assert_int_equal(at, strlen(ours));
+	free(patch);
+	free(ours);
+	free(series);
+	free(header);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_guest_records_policy_dir),
 		cmocka_unit_test(test_rounds_tainted),
 		cmocka_unit_test(test_guest_userland_hash),
+		cmocka_unit_test(test_gmem_uapi_is_the_kernels),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
