@@ -104,8 +104,10 @@ static const char *cell_variant(const struct report_cell *c)
 	return json_string_value(json_object_get(c->meta, "variant")) ?: c->name;
 }
 
-enum verdict { V_SAFE, V_UNSAFE, V_REFUSED, V_ERROR, V_SKIP, V_UNKNOWN };
-static const char *const verdict_word[] = { "safe", "UNSAFE", "refused", "error", "skip", "?" };
+/* V_XFAIL, V_XPASS: a negative control ("# TODO") that leaked, or did not */
+enum verdict { V_SAFE, V_UNSAFE, V_REFUSED, V_ERROR, V_SKIP, V_XFAIL, V_XPASS, V_UNKNOWN };
+static const char *const verdict_word[] = { "safe", "UNSAFE", "refused", "error", "skip",
+					    "xfail", "XPASS", "?" };
 
 struct gprobe {
 	char name[PROBE_NAME_MAX + 1];
@@ -219,6 +221,8 @@ static bool parse_probe(const char *line, size_t len, struct gprobe *p)
 			p->detail_len = (size_t)(t - p->detail);
 			break;
 		}
+	if (p->control && (p->v == V_UNSAFE || p->v == V_SAFE))
+		p->v = p->v == V_UNSAFE ? V_XFAIL : V_XPASS;
 	return true;
 }
 
@@ -573,9 +577,9 @@ static size_t events_table(const struct gmem *g, const struct sink *s, const cha
 
 static void verdict_text(const struct gprobe *p, char *buf, size_t len)
 {
-	if (!p->control || (p->v != V_UNSAFE && p->v != V_SAFE))
+	if (p->v != V_XFAIL && p->v != V_XPASS)
 		snprintf(buf, len, "%s", verdict_word[p->v]);
-	else if (p->v == V_UNSAFE)
+	else if (p->v == V_XFAIL)
 		snprintf(buf, len, "UNSAFE (expected: the negative control)");
 	else
 		snprintf(buf, len, "safe (the negative control did not leak)");

@@ -171,10 +171,10 @@ static void test_gmem_section(void **state)
 	assert_non_null(strstr(html, "(gmem-to-private.svg)</figcaption>"));
 	/* email.txt: per cell the policy, the refused calls, the probes not safe */
 	assert_non_null(strstr(mail, "\nguest_memfd: policy, calls refused, probes not safe\n"
-				     "k.default: sigbus, 0 of 21 refused, probes 8 safe 1 UNSAFE\n"
+				     "k.default: sigbus, 0 of 21 refused, probes 8 safe 1 xfail\n"
 				     "  gmem-vmsplice-weak UNSAFE (expected: the negative control)\n"
 				     "k.gmem-rmap: rmap-check, 11 of 21 refused, probes 7 safe 1 "
-				     "UNSAFE 1 skip\n  refused gmem/to-private-m1/4KiB/thp:off\n"));
+				     "skip 1 xfail\n  refused gmem/to-private-m1/4KiB/thp:off\n"));
 	assert_non_null(strstr(mail, "  refused: 5 more\n"));
 	assert_non_null(strstr(mail, "      6350.0         -      refused  "
 				     "gmem/to-private-m1/4KiB/thp:off\n"));
