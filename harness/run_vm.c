@@ -19,6 +19,7 @@
 
 #include "accel.h"
 #include "cli.h"
+#include "cell_status.h"
 #include "console.h"
 #include "dataset.h"
 #include "frames.h"
@@ -369,33 +370,6 @@ void cb_policy_record(const char *cell_dir, json_t *s)
 		json_decref(files);
 }
 
-/*
- * The cell's status from how QEMU ended, before what the guest said: a
- * boot that was stopped, could not be logged or was killed from outside
- * tells nothing about the kernel.  NULL when QEMU ended on its own.
- */
-static const char *qemu_end(const struct cb_vm_result *res, char *buf, size_t len)
-{
-	if (res->interrupted)
-		return "interrupted";
-	if (res->write_error[0]) {
-		snprintf(buf, len, "write-failed: %s", res->write_error);
-		return buf;
-	}
-	if (res->console.outcome == CB_GUEST_PANIC)
-		return NULL;	/* the panic says more than what came after it */
-	if (res->qemu_signal) {
-		snprintf(buf, len, "qemu-killed: signal %d (%s)", res->qemu_signal,
-			 strsignal(res->qemu_signal));
-		return buf;
-	}
-	if (WIFEXITED(res->status) && WEXITSTATUS(res->status)) {
-		snprintf(buf, len, "qemu-failed: exit %d", WEXITSTATUS(res->status));
-		return buf;
-	}
-	return NULL;
-}
-
 /* Boot one cell; returns true when it should count as done. */
 static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const char *accel,
 		     bool icount, struct kernel_entry *k, const struct cb_variant *v, int round,
@@ -444,35 +418,15 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 	free(stream);
 
 	const struct cb_console *c = &res.console;
+	char policy[200];
+	/* Read whatever happened; it counts only when nothing went wrong before. */
+	bool mismatch = cb_policy_check(append, cell_dir, policy, sizeof(policy)) != 0;
+	struct cb_cell_evidence ev = {
+		.vm = &res, .frames = &frames, .frames_failed = frames_failed != 0,
+		.policy_mismatch = mismatch ? policy : NULL,
+	};
 
-	status = qemu_end(&res, qemu_status, sizeof(qemu_status));
-	/* frames.c's words for a file of the stream it could not write (full disk) */
-	if (!status && frames_failed && !strncmp(frames.error, "cannot write ", 13)) {
-		snprintf(qemu_status, sizeof(qemu_status), "write-failed: %s", frames.error);
-		status = qemu_status;
-	}
-	if (!status)
-		status = c->outcome == CB_GUEST_PANIC ? "panic" :
-			 res.timed_out ? "timeout" :
-			 c->outcome != CB_GUEST_DONE ? cb_guest_outcome_name(c->outcome) :
-			 !frames.done ? "results-incomplete" : "ok";
-	/* A suite that crashed or failed makes the cell fail, with its reason. */
-	char suite_status[256] = "", policy[200];
-
-	if (!strcmp(status, "ok") && cb_policy_check(append, cell_dir, policy, sizeof(policy))) {
-		snprintf(suite_status, sizeof(suite_status), "policy-mismatch: %s", policy);
-		status = suite_status;
-	}
-
-	for (size_t i = 0; i < res.console.nr_suites && !strcmp(status, "ok"); i++) {
-		const struct cb_console_suite *cs = &res.console.suites[i];
-
-		if (cb_suite_end_failed(cs->name, cs->end)) {
-			snprintf(suite_status, sizeof(suite_status), "suite-failed: %s %s", cs->name,
-				 cs->end[0] ? cs->end : "never ended");
-			status = suite_status;
-		}
-	}
+	status = cb_cell_status(&ev, qemu_status, sizeof(qemu_status));
 	ok = !strcmp(status, "ok");
 	if (res.interrupted)
 		*stop = RUN_INTERRUPTED;
