@@ -2,17 +2,15 @@
 /*
  * /init of a cowbench guest: a static program in the initramfs.
  *
- * It mounts what the suites need, reads its job from /cowbench/job (appended
- * to the initramfs by the harness), records the kernel it runs on, runs each
+ * It mounts what the suites need, reads its job from /cowbench/job (written
+ * into the initramfs by the harness), records the kernel it runs on, runs each
  * suite with its output in tmpfs, and only after all suites sends the files
  * to the host over the second serial port (/dev/ttyS1) — so no host I/O
  * happens in or near a measured region, which keeps icount runs exact.
  * Progress goes to the console (ttyS0) as "cowbench-guest:" lines that the
  * harness watches.  Then it powers the machine off.
  *
- * Frame format on ttyS1, one per file:
- *   "COWBENCH-FILE <name> <size>\n" <size bytes> "\nCOWBENCH-END <name>\n"
- * and "COWBENCH-DONE\n" at the end.
+ * The job's, the console's and ttyS1's formats: bench/cb_protocol.h.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cb_protocol.h"
 #include "guest_util.h"
 #include "selftests.h"
 
@@ -53,7 +52,7 @@ static void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("cowbench-guest: ");
+	printf(CB_PROTO_TAG);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -84,7 +83,7 @@ static bool parse_count(const char *s, int *out)
 	return true;
 }
 
-static const char *const job_keys[] = { "suites", "profile", "repetitions", "filter" };
+static const char *const job_keys[] = { CB_PROTO_JOB_KEYS };
 #define NR_JOB_KEYS (sizeof(job_keys) / sizeof(job_keys[0]))
 
 /* One line's "key=value" into @job; false with @why. */
@@ -768,10 +767,10 @@ static const struct {
 	const char *name;
 	void (*run)(const struct job *job);
 } suites[] = {
-	{ "micro", suite_micro },
-	{ "probes", suite_probes },
-	{ "selftests", suite_selftests },
-	{ "attack", suite_attack },
+	{ CB_SUITE_MICRO, suite_micro },
+	{ CB_SUITE_PROBES, suite_probes },
+	{ CB_SUITE_SELFTESTS, suite_selftests },
+	{ CB_SUITE_ATTACK, suite_attack },
 };
 
 static void run_suites(const struct job *job)
@@ -811,45 +810,46 @@ static void send_file(int tty, const char *dir, const char *name)
 			close(fd);
 		return;
 	}
-	snprintf(head, sizeof(head), "COWBENCH-FILE %s %lld\n", name, (long long)st.st_size);
+	snprintf(head, sizeof(head), CB_PROTO_FILE " %s %lld\n", name, (long long)st.st_size);
 	cb_write_all(tty, head, strlen(head));
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		cb_write_all(tty, buf, (size_t)n);
 	close(fd);
-	snprintf(head, sizeof(head), "\nCOWBENCH-END %s\n", name);
+	snprintf(head, sizeof(head), "\n" CB_PROTO_END " %s\n", name);
 	cb_write_all(tty, head, strlen(head));
 }
 
-/* What the host gets back, when it exists: the kernel's record, then suite output. */
-static const char *const result_files[] = {
-	"guest/version", "guest/cmdline", "guest/cpuinfo", "guest/meminfo",
-	"guest/thp_enabled", "guest/nohz_full", "guest/clocksource", "guest/clock_res_ns",
-	"guest/vmstat.before", "guest/vmstat.after",
-	"",	/* here every guest/policy.* that record_policies() wrote */
-	"micro.json", "micro.console", "micro.stderr", "probes.tap", "probes.stderr",
-	NULL,	/* here selftest.<name>.tap and .stderr of each bench/selftests.h row */
-	"attack.json", "attack.console", "attack.stderr",
-};
-
 /*
- * Every policy file record_policies() wrote under @outdir/guest, sorted:
- * the names come from the directory, so the host gets whatever knobs the
- * kernel exported (harness/frames.c takes any name of [A-Za-z0-9._/-]).
+ * Every regular file under @dir, in name order, and those of its
+ * subdirectories (one level: guest/): the host gets whatever the suites
+ * and record_kernel() wrote, with no list to keep in step (harness/frames.c
+ * takes any name of [A-Za-z0-9._-] with at most one '/').
  */
-static void send_policies(int tty, const char *outdir)
+static void send_tree(int tty, const char *dir, const char *sub)
 {
-	char dir[256], *names[POLICY_MAX];
-	size_t n;
+	struct dirent **entries;
+	char path[512];
+	int n;
 
-	snprintf(dir, sizeof(dir), "%s/guest", outdir);
-	n = policy_names(dir, "policy.", names, true);
-	for (size_t i = 0; i < n; i++) {
-		char name[256];
+	snprintf(path, sizeof(path), "%s%s%s", dir, sub[0] ? "/" : "", sub);
+	n = scandir(path, &entries, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *d = entries[i]->d_name;
+		char name[512], full[1040];
+		struct stat st;
 
-		snprintf(name, sizeof(name), "guest/policy.%s", names[i]);
-		send_file(tty, outdir, name);
+		snprintf(name, sizeof(name), "%s%s%s", sub, sub[0] ? "/" : "", d);
+		snprintf(full, sizeof(full), "%s/%s", dir, name);
+		if (d[0] != '.' && !lstat(full, &st)) {
+			if (S_ISDIR(st.st_mode) && !sub[0])
+				send_tree(tty, dir, name);
+			else if (S_ISREG(st.st_mode))
+				send_file(tty, dir, name);
+		}
+		free(entries[i]);
 	}
-	free_names(names, n);
+	if (n >= 0)
+		free(entries);
 }
 
 static void send_results(void)
@@ -866,24 +866,8 @@ static void send_results(void)
 		cfmakeraw(&t);
 		tcsetattr(tty, TCSANOW, &t);
 	}
-	for (size_t i = 0; i < sizeof(result_files) / sizeof(result_files[0]); i++) {
-		if (!result_files[i]) {
-			for (size_t t = 0; t < CB_NR_SELFTESTS; t++) {
-				char name[96];
-
-				snprintf(name, sizeof(name), "selftest.%s.tap", cb_selftests[t].name);
-				send_file(tty, OUT_DIR, name);
-				snprintf(name, sizeof(name), "selftest.%s.stderr",
-					 cb_selftests[t].name);
-				send_file(tty, OUT_DIR, name);
-			}
-		} else if (!result_files[i][0]) {
-			send_policies(tty, OUT_DIR);
-		} else {
-			send_file(tty, OUT_DIR, result_files[i]);
-		}
-	}
-	cb_write_all(tty, "COWBENCH-DONE\n", 14);
+	send_tree(tty, OUT_DIR, "");
+	cb_write_all(tty, CB_PROTO_DONE "\n", sizeof(CB_PROTO_DONE));
 	tcdrain(tty);
 	close(tty);
 }
@@ -909,7 +893,7 @@ int main(void)
 	say("up %s", uptime);
 	mkdir(OUT_DIR, 0755);
 	mkdir(OUT_DIR "/guest", 0755);
-	job_ok = read_job("/cowbench/job", &job, why, sizeof(why));
+	job_ok = read_job(CB_PROTO_JOB_PATH, &job, why, sizeof(why));
 	/* An accelerator probe boot only has to reach userspace and power off. */
 	char *cmdline = NULL;
 	size_t cmdline_len = 0;

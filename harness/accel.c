@@ -12,13 +12,45 @@
 #include "util.h"
 #include "vm.h"
 
+int cb_accel_cache_lookup(const char *dir, const char *qemu_version, const char *release,
+			  struct cb_accel_verdict *v)
+{
+	char *path = cb_path(dir, "accel.json");
+	json_t *cache = json_load_file(path, 0, NULL);
+	int found = 0;
+
+	if (cache && qemu_version &&
+	    !strcmp(json_string_value(json_object_get(cache, "qemu")) ?: "", qemu_version) &&
+	    !strcmp(json_string_value(json_object_get(cache, "host_release")) ?: "", release)) {
+		v->kvm_ok = json_is_true(json_object_get(cache, "kvm_ok"));
+		v->cached = true;
+		snprintf(v->why, sizeof(v->why), "%s (cached in %s)",
+			 json_string_value(json_object_get(cache, "why")) ?: "", path);
+		found = 1;
+	}
+	json_decref(cache);
+	free(path);
+	return found;
+}
+
+void cb_accel_cache_store(const char *dir, const char *qemu_version, const char *release,
+			  const struct cb_accel_verdict *v)
+{
+	char *path = cb_path(dir, "accel.json");
+	json_t *cache = json_pack("{s:s, s:s, s:b, s:s}", "qemu", qemu_version ? qemu_version : "",
+				  "host_release", release, "kvm_ok", v->kvm_ok, "why", v->why);
+
+	cb_mkdir_p(dir);
+	json_dump_file(cache, path, JSON_INDENT(2));
+	json_decref(cache);
+	free(path);
+}
+
 int cb_accel_probe(const char *qemu, const char *kernel, const char *initrd,
 		   const char *workdir, int timeout_s, struct cb_accel_verdict *v)
 {
 	char *qemu_version = cb_vm_qemu_version(qemu);
-	char *path = cb_path(cb_cache_root(), "accel.json");
 	struct utsname u;
-	json_t *cache;
 
 	memset(v, 0, sizeof(*v));
 	uname(&u);
@@ -26,23 +58,12 @@ int cb_accel_probe(const char *qemu, const char *kernel, const char *initrd,
 		v->kvm_ok = false;
 		snprintf(v->why, sizeof(v->why), "no usable /dev/kvm");
 		free(qemu_version);
-		free(path);
 		return 0;
 	}
-	cache = json_load_file(path, 0, NULL);
-	if (cache && qemu_version &&
-	    !strcmp(json_string_value(json_object_get(cache, "qemu")) ?: "", qemu_version) &&
-	    !strcmp(json_string_value(json_object_get(cache, "host_release")) ?: "", u.release)) {
-		v->kvm_ok = json_is_true(json_object_get(cache, "kvm_ok"));
-		v->cached = true;
-		snprintf(v->why, sizeof(v->why), "%s (cached in %s)",
-			 json_string_value(json_object_get(cache, "why")) ?: "", path);
-		json_decref(cache);
+	if (cb_accel_cache_lookup(cb_cache_root(), qemu_version, u.release, v)) {
 		free(qemu_version);
-		free(path);
 		return 0;
 	}
-	json_decref(cache);
 
 	struct cb_vm_config cfg = {
 		.qemu = qemu, .kernel = kernel, .initrd = initrd,
@@ -70,17 +91,11 @@ int cb_accel_probe(const char *qemu, const char *kernel, const char *initrd,
 		free(console);
 		free(data);
 		free(qemu_version);
-		free(path);
 		return -1;
 	}
-	cache = json_pack("{s:s, s:s, s:b, s:s}", "qemu", qemu_version ? qemu_version : "",
-			  "host_release", u.release, "kvm_ok", v->kvm_ok, "why", v->why);
-	cb_mkdir_p(cb_cache_root());
-	json_dump_file(cache, path, JSON_INDENT(2));
-	json_decref(cache);
+	cb_accel_cache_store(cb_cache_root(), qemu_version, u.release, v);
 	free(console);
 	free(data);
 	free(qemu_version);
-	free(path);
 	return 0;
 }

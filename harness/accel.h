@@ -24,4 +24,17 @@ struct cb_accel_verdict {
 int cb_accel_probe(const char *qemu, const char *kernel, const char *initrd,
 		   const char *workdir, int timeout_s, struct cb_accel_verdict *v);
 
+/*
+ * The cache, <@dir>/accel.json (cb_accel_probe uses the cache root,
+ * $COWBENCH_CACHE or ~/.cache/cowbench): one verdict, for one QEMU version
+ * and host kernel release.  Lookup: 1 and the verdict in @v (cached set,
+ * why naming the file) when the file holds one for @qemu_version (NULL:
+ * never) and @release; else 0, @v untouched.  Store: replaces the file,
+ * making @dir if need be.
+ */
+int cb_accel_cache_lookup(const char *dir, const char *qemu_version, const char *release,
+			  struct cb_accel_verdict *v);
+void cb_accel_cache_store(const char *dir, const char *qemu_version, const char *release,
+			  const struct cb_accel_verdict *v);
+
 #endif

@@ -18,6 +18,7 @@
 #include "dataset.h"
 #include "results.h"
 #include "util.h"
+#include "value.h"
 
 /* boots from which on the values' spread alone is the floor */
 #define MEDIANS_SHOW_SPREAD 3
@@ -55,12 +56,12 @@ static int copy_str(char *dst, size_t len, json_t *value, const char *what, char
 static json_t *find_cell(const char *dataset, json_t *meta, const char *cell, char *err,
 			 size_t errlen)
 {
-	json_t *suites = json_object_get(meta, "suites"), *s, *found = NULL;
+	json_t *suites = json_object_get(meta, "cells"), *s, *found = NULL;
 	char names[512] = "";
 	size_t i, used = 0;
 
 	json_array_foreach(suites, i, s) {
-		const char *name = json_string_value(json_object_get(s, "variant")) ?: "?";
+		const char *name = json_string_value(json_object_get(s, "cell")) ?: "?";
 		char *shown = cb_printable(name);
 
 		if (cell ? !strcmp(name, cell) : json_array_size(suites) == 1)
@@ -79,6 +80,63 @@ static json_t *find_cell(const char *dataset, json_t *meta, const char *cell, ch
 		snprintf(err, errlen, "%s: several cells (%s): name one with --cell", dataset,
 			 names);
 	return NULL;
+}
+
+/*
+ * The identity fields, each named once: where a dataset holds it, its key
+ * in a baseline file (and their order there), and its place in the
+ * comparison.  Reading a dataset (cb_identity_of), reading and writing a
+ * baseline, comparing two identities and naming the difference all walk
+ * this table.
+ */
+enum id_source {
+	IN_META,	/* meta.json's top level */
+	IN_CELL,	/* the cell's record in meta.json's "cells" */
+	IN_KERNEL,	/* meta.json's "kernels" entry of the cell's kernel */
+	IN_COWBENCH,	/* meta.json's "cowbench" object */
+	IN_JOB,		/* summarised from meta.json's "job" (job_from()) */
+};
+
+static const struct identity_field {
+	const char *key;	/* in a baseline file */
+	size_t off, len;	/* in struct cb_identity */
+	enum id_source src;
+	const char *src_key;	/* in @src */
+	/*
+	 * Place in the comparison, 1 first; 0: not compared.  The first
+	 * IDENTITY_MUST_MATCH decide whether two numbers may be compared at
+	 * all; boots of one baseline must agree on every compared one.
+	 */
+	int rank;
+	const char *what;	/* the field, in a message */
+	const char *hint;	/* "" or what to do when it differs */
+} identity_fields[] = {
+#define FIELD(member) offsetof(struct cb_identity, member), \
+		      sizeof(((struct cb_identity *)0)->member)
+	{ "mode", FIELD(mode), IN_META, "mode", 1, "mode", "" },
+	{ "qemu", FIELD(qemu), IN_META, "qemu", 2, "QEMU version", "" },
+	{ "kernel", FIELD(kernel), IN_CELL, "kernel", 0, "kernel", "" },
+	{ "config_hash", FIELD(config_hash), IN_KERNEL, "config_hash", 3, "kernel config", "" },
+	{ "series_hash", FIELD(series_hash), IN_KERNEL, "series_hash", 5, "patch series", "" },
+	{ "cmdline", FIELD(cmdline), IN_CELL, "cmdline", 6, "kernel command line", "" },
+	{ "job", FIELD(job), IN_JOB, "job", 4, "job",
+	  ": rerun with the baseline's --quick, --repetitions, --smp and --mem" },
+	{ "userland_hash", FIELD(userland), IN_META, "userland_hash", 7, "guest userland", "" },
+	{ "cowbench_commit", FIELD(commit), IN_COWBENCH, "commit", 0, "cowbench commit", "" },
+#undef FIELD
+};
+#define NR_IDENTITY_FIELDS (sizeof(identity_fields) / sizeof(identity_fields[0]))
+#define IDENTITY_MUST_MATCH 4
+#define IDENTITY_COMPARED 7
+
+static char *id_field(struct cb_identity *id, const struct identity_field *f)
+{
+	return (char *)id + f->off;
+}
+
+static const char *id_field_c(const struct cb_identity *id, const struct identity_field *f)
+{
+	return (const char *)id + f->off;
 }
 
 /*
@@ -116,27 +174,28 @@ int cb_identity_of(struct cb_identity *id, json_t *meta, json_t *cell, char *err
 		   size_t errlen)
 {
 	const char *kernel = json_string_value(json_object_get(cell, "kernel"));
-	json_t *k = json_object_get(json_object_get(meta, "kernels"), kernel ?: "");
+	json_t *src[] = {
+		[IN_META] = meta,
+		[IN_CELL] = cell,
+		[IN_KERNEL] = json_object_get(json_object_get(meta, "kernels"), kernel ?: ""),
+		[IN_COWBENCH] = json_object_get(meta, "cowbench"),
+	};
 
-	if (copy_str(id->mode, sizeof(id->mode), json_object_get(meta, "mode"), "mode", err,
-		     errlen) ||
-	    copy_str(id->qemu, sizeof(id->qemu), json_object_get(meta, "qemu"), "qemu", err,
-		     errlen) ||
-	    copy_str(id->kernel, sizeof(id->kernel), json_object_get(cell, "kernel"), "kernel",
-		     err, errlen) ||
-	    copy_str(id->config_hash, sizeof(id->config_hash), json_object_get(k, "config_hash"),
-		     "config_hash", err, errlen) ||
-	    copy_str(id->series_hash, sizeof(id->series_hash), json_object_get(k, "series_hash"),
-		     "series_hash", err, errlen) ||
-	    copy_str(id->cmdline, sizeof(id->cmdline), json_object_get(cell, "cmdline"),
-		     "cmdline", err, errlen) ||
-	    job_from(id->job, sizeof(id->job), meta, err, errlen) ||
-	    copy_str(id->userland, sizeof(id->userland), json_object_get(meta, "userland_hash"),
-		     "userland_hash", err, errlen) ||
-	    copy_str(id->commit, sizeof(id->commit),
-		     json_object_get(json_object_get(meta, "cowbench"), "commit"),
-		     "cowbench.commit", err, errlen))
-		return -1;
+	for (size_t i = 0; i < NR_IDENTITY_FIELDS; i++) {
+		const struct identity_field *f = &identity_fields[i];
+		char what[64];
+
+		if (f->src == IN_JOB) {
+			if (job_from(id_field(id, f), f->len, meta, err, errlen))
+				return -1;
+			continue;
+		}
+		snprintf(what, sizeof(what), "%s%s", f->src == IN_COWBENCH ? "cowbench." : "",
+			 f->src_key);
+		if (copy_str(id_field(id, f), f->len, json_object_get(src[f->src], f->src_key),
+			     what, err, errlen))
+			return -1;
+	}
 	return 0;
 }
 
@@ -155,7 +214,7 @@ int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out,
 	c = find_cell(dataset, meta, cell, err, errlen);
 	if (!c)
 		goto out;
-	name = json_string_value(json_object_get(c, "variant")) ?: "?";
+	name = json_string_value(json_object_get(c, "cell")) ?: "?";
 	status = json_string_value(json_object_get(c, "status")) ?: "?";
 	dir = cb_dataset_cell_dir(dataset, name, err, errlen);
 	if (!dir)
@@ -190,7 +249,7 @@ int cb_cell_load(const char *dataset, const char *cell, struct cb_baseline *out,
 		cb_stat_compute(&res.r[i].ns_per_item, &st);
 		snprintf(e->name, sizeof(e->name), "%s", res.r[i].name);
 		snprintf(e->item, sizeof(e->item), "%s", res.r[i].item);
-		e->value = strcmp(out->id.mode, "icount") ? st.median : st.min;
+		e->value = cb_series_value(&res.r[i].ns_per_item, cb_value_mode_of(out->id.mode));
 		/* Within one boot: the repetitions' range (used below 3 boots). */
 		e->floor_pct = st.median > 0 ? (st.max - st.min) / st.median * 100 : 0;
 		e->boots = 1;
@@ -246,57 +305,37 @@ const struct cb_base_entry *cb_baseline_find(const struct cb_baseline *b, const 
 	return NULL;
 }
 
-/*
- * Identity fields in the order they are checked.  The first
- * IDENTITY_MUST_MATCH decide whether two numbers may be compared at all;
- * boots of one baseline must agree on every one.
- */
-static const struct {
-	const char *what;
-	size_t off;
-} identity_fields[] = {
-	{ "mode", offsetof(struct cb_identity, mode) },
-	{ "QEMU version", offsetof(struct cb_identity, qemu) },
-	{ "kernel config", offsetof(struct cb_identity, config_hash) },
-	{ "job", offsetof(struct cb_identity, job) },
-	{ "patch series", offsetof(struct cb_identity, series_hash) },
-	{ "kernel command line", offsetof(struct cb_identity, cmdline) },
-	{ "guest userland", offsetof(struct cb_identity, userland) },
-};
-#define IDENTITY_MUST_MATCH 4
-
-/* Index of the first of the first @nr fields that differs, or -1. */
-static int identity_field_differs(const struct cb_identity *a, const struct cb_identity *b,
-				  size_t nr)
+/* The first field of rank 1 to @nr that differs, or NULL. */
+static const struct identity_field *identity_field_differs(const struct cb_identity *a,
+							    const struct cb_identity *b, int nr)
 {
-	for (size_t i = 0; i < nr; i++)
-		if (strcmp((const char *)a + identity_fields[i].off,
-			   (const char *)b + identity_fields[i].off))
-			return (int)i;
-	return -1;
+	for (int rank = 1; rank <= nr; rank++)
+		for (size_t i = 0; i < NR_IDENTITY_FIELDS; i++)
+			if (identity_fields[i].rank == rank &&
+			    strcmp(id_field_c(a, &identity_fields[i]),
+				   id_field_c(b, &identity_fields[i])))
+				return &identity_fields[i];
+	return NULL;
 }
 
 const char *cb_identity_incomparable(const struct cb_identity *base,
 				     const struct cb_identity *now, char *why, size_t len)
 {
-	int i = identity_field_differs(base, now, IDENTITY_MUST_MATCH);
+	const struct identity_field *f = identity_field_differs(base, now, IDENTITY_MUST_MATCH);
 
-	if (i < 0)
+	if (!f)
 		return NULL;
-	snprintf(why, len, "%s differs: baseline '%.60s', dataset '%.60s'%s",
-		 identity_fields[i].what, (const char *)base + identity_fields[i].off,
-		 (const char *)now + identity_fields[i].off,
-		 identity_fields[i].off == offsetof(struct cb_identity, job) ?
-		 ": rerun with the baseline's --quick, --repetitions, --smp and --mem" : "");
+	snprintf(why, len, "%s differs: baseline '%.60s', dataset '%.60s'%s", f->what,
+		 id_field_c(base, f), id_field_c(now, f), f->hint);
 	return why;
 }
 
 /* Which identity field differs, or NULL: boots of one baseline must agree. */
 static const char *identity_differs(const struct cb_identity *a, const struct cb_identity *b)
 {
-	int i = identity_field_differs(a, b, sizeof(identity_fields) / sizeof(identity_fields[0]));
+	const struct identity_field *f = identity_field_differs(a, b, IDENTITY_COMPARED);
 
-	return i < 0 ? NULL : identity_fields[i].what;
+	return f ? f->what : NULL;
 }
 
 int cb_baseline_build(const char *const *datasets, size_t n, const char *cell,
@@ -400,15 +439,20 @@ int cb_baseline_keep_floors(struct cb_baseline *b, const char *old_file, char *e
 int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, size_t errlen)
 {
 	json_t *benchmarks = json_object();
-	json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-				 "kind", BASELINE_KIND, "format", BASELINE_FORMAT,
-				 "cell", b->cell, "mode", b->id.mode, "qemu", b->id.qemu,
-				 "kernel", b->id.kernel, "config_hash", b->id.config_hash,
-				 "series_hash", b->id.series_hash, "cmdline", b->id.cmdline,
-				 "job", b->id.job, "userland_hash", b->id.userland,
-				 "cowbench_commit", b->id.commit);
+	json_t *root = json_pack("{s:s, s:i, s:s}", "kind", BASELINE_KIND,
+				 "format", BASELINE_FORMAT, "cell", b->cell);
 	char *text;
 	int ret;
+
+	for (size_t i = 0; root && i < NR_IDENTITY_FIELDS; i++) {
+		json_t *v = json_string(id_field_c(&b->id, &identity_fields[i]));
+
+		/* not UTF-8: no baseline, as when json_pack refused the string */
+		if (!v || json_object_set_new(root, identity_fields[i].key, v)) {
+			json_decref(root);
+			root = NULL;
+		}
+	}
 
 	for (size_t i = 0; i < b->n; i++)
 		json_object_set_new(benchmarks, b->e[i].name,
@@ -417,7 +461,7 @@ int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, 
 					      "noise_floor_pct", b->e[i].floor_pct,
 					      "boots", (int)b->e[i].boots));
 	json_object_set_new(root, "statistic",
-			    json_string(strcmp(b->id.mode, "icount") ? "median" : "minimum"));
+			    json_string(cb_value_name(cb_value_mode_of(b->id.mode))));
 	if (*b->floors_from)
 		json_object_set_new(root, "noise_floors_from", json_string(b->floors_from));
 	json_object_set_new(root, "benchmarks", benchmarks);
@@ -433,20 +477,6 @@ int cb_baseline_write(const struct cb_baseline *b, const char *path, char *err, 
 /* The most boots a floor may claim, and the widest floor a baseline may hold (%). */
 #define BASELINE_MAX_BOOTS 10000
 #define BASELINE_MAX_FLOOR_PCT 1000.0
-
-/* A baseline's strings, each into its fixed field (see copy_str()). */
-static const struct {
-	const char *key;
-	size_t off, len;
-} baseline_strings[] = {
-#define FIELD(key, member) { key, offsetof(struct cb_identity, member), \
-			     sizeof(((struct cb_identity *)0)->member) }
-	FIELD("mode", mode), FIELD("qemu", qemu), FIELD("kernel", kernel),
-	FIELD("config_hash", config_hash), FIELD("series_hash", series_hash),
-	FIELD("cmdline", cmdline), FIELD("job", job), FIELD("userland_hash", userland),
-	FIELD("cowbench_commit", commit),
-#undef FIELD
-};
 
 /*
  * One benchmark of a baseline file.  The file is untrusted (it may come
@@ -532,10 +562,10 @@ int cb_baseline_read(const char *path, struct cb_baseline *b, char *err, size_t 
 		snprintf(err, errlen, "%s: %s", path, why);
 		goto fail;
 	}
-	for (size_t i = 0; i < sizeof(baseline_strings) / sizeof(baseline_strings[0]); i++)
-		if (copy_str((char *)&b->id + baseline_strings[i].off, baseline_strings[i].len,
-			     json_object_get(root, baseline_strings[i].key),
-			     baseline_strings[i].key, why, sizeof(why))) {
+	for (size_t i = 0; i < NR_IDENTITY_FIELDS; i++)
+		if (copy_str(id_field(&b->id, &identity_fields[i]), identity_fields[i].len,
+			     json_object_get(root, identity_fields[i].key),
+			     identity_fields[i].key, why, sizeof(why))) {
 			snprintf(err, errlen, "%s: %s", path, why);
 			goto fail;
 		}

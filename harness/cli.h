@@ -18,6 +18,8 @@ struct cb_cmd {
 	const char *name;
 	const char *summary;
 	int (*fn)(int argc, char **argv);
+	/* Its usage text, written beside its option table: `cowbench CMD --help`. */
+	void (*usage)(FILE *out);
 };
 
 extern const struct cb_cmd cb_commands[];
@@ -33,8 +35,48 @@ int cmd_build(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
+void cmd_run_usage(FILE *out);
+void cmd_list_usage(FILE *out);
+void cmd_version_usage(FILE *out);
+void cmd_build_usage(FILE *out);
+void cmd_report_usage(FILE *out);
+void cmd_check_usage(FILE *out);
+
 /* Print "cowbench <cmd>: <message>" on stderr; returns CB_EXIT_USAGE. */
 int cb_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Argument parsing, one way for every command (cli.c): getopt_long over the
+ * command's option table, with these strict parsers for the values.
+ */
+
+/* getopt_long from scratch (a command may be parsed twice in one process), quiet. */
+void cb_getopt_reset(void);
+/* The argument getopt_long just refused ('?' or ':'), for the message. */
+const char *cb_getopt_bad(int argc, char **argv);
+
+/*
+ * A count: all of @arg decimal digits (no sign, space, "0x", suffix: "3x"
+ * is not 3), within [@min, @max].  0, or -1 leaving @out alone.
+ */
+int cb_parse_uint(const char *arg, long min, long max, long *out);
+/*
+ * A plain decimal number ("0.5", "5", ".5"): digits and at most one point,
+ * no sign, exponent, hex, "inf" or "nan"; within [@min, @max].
+ */
+int cb_parse_decimal(const char *arg, double min, double max, double *out);
+/* The index of @arg among the NULL-terminated @choices, or -1. */
+int cb_parse_choice(const char *arg, const char *const *choices);
+
+/*
+ * The same, for option @opt ("--cpu", "-j"), with the message in @err:
+ * "--cpu wants an integer from 0 to 1023, got '-3'" and
+ * "unknown mode 'fast'" (@what: "mode").
+ */
+int cb_opt_uint(const char *opt, const char *arg, long min, long max, long *out, char *err,
+		size_t errlen);
+int cb_opt_choice(const char *what, const char *arg, const char *const *choices, char *err,
+		  size_t errlen);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cowbench build: build (or find in the cache) the named kernels. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +15,31 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-static const char build_usage[] =
-	"usage: cowbench build [--force] [--quiet] [-j N] [KERNEL...]\n"
-	"\n"
-	"Build kernels/<KERNEL>.kernel (default: 'default'): unpack its source, apply\n"
-	"its patch series, merge its config fragments onto tinyconfig (and check that\n"
-	"Kconfig kept every requested option), make bzImage with ccache, and build the\n"
-	"kernel's mm selftests from the same tree. Artifacts are cached under\n"
-	"$COWBENCH_CACHE (default ~/.cache/cowbench) by a hash of source, series,\n"
-	"config and compiler: an unchanged kernel is not rebuilt.\n"
-	"\n"
-	"  --force    rebuild even when the artifact is cached\n"
-	"  --quiet    no progress lines\n"
-	"  -j N       make jobs, 1 to " STR(MAX_JOBS) " (default: the number of CPUs)\n";
+/* The options and their usage text, side by side. */
+static const struct option build_opts[] = {
+	{ "force", no_argument, NULL, 'f' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+#define BUILD_SHORT ":hj:"
+
+void cmd_build_usage(FILE *out)
+{
+	fputs("usage: cowbench build [--force] [--quiet] [-j N] [KERNEL...]\n"
+	      "\n"
+	      "Build kernels/<KERNEL>.kernel (default: 'default'): unpack its source, apply\n"
+	      "its patch series, merge its config fragments onto tinyconfig (and check that\n"
+	      "Kconfig kept every requested option), make bzImage with ccache, and build the\n"
+	      "kernel's mm selftests from the same tree. Artifacts are cached under\n"
+	      "$COWBENCH_CACHE (default ~/.cache/cowbench) by a hash of source, series,\n"
+	      "config and compiler: an unchanged kernel is not rebuilt.\n"
+	      "\n"
+	      "  --force    rebuild even when the artifact is cached\n"
+	      "  --quiet    no progress lines\n"
+	      "  -j N       make jobs, 1 to " STR(MAX_JOBS) " (default: the number of CPUs)\n",
+	      out);
+}
 
 int cmd_build(int argc, char **argv)
 {
@@ -34,38 +47,47 @@ int cmd_build(int argc, char **argv)
 	/* Every name on the command line: at most argc - 1 of them, no table to overflow. */
 	const char **names = calloc((size_t)argc + 1, sizeof(*names));
 	struct cb_kdef *defs = NULL;
-	int nr = 0, ret = CB_EXIT_OK;
+	int nr = 0, ret = CB_EXIT_OK, c;
+	char err[4096];
 	long jobs;
 
 	if (!names)
 		abort();
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(build_usage, stdout);
-			goto out;
-		} else if (!strcmp(argv[i], "--force")) {
+	cb_getopt_reset();
+	while ((c = getopt_long(argc, argv, BUILD_SHORT, build_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
 			o.force = true;
-		} else if (!strcmp(argv[i], "--quiet")) {
+			break;
+		case 'q':
 			o.quiet = true;
-		} else if (!strcmp(argv[i], "-j")) {
-			if (i + 1 == argc) {
-				ret = cb_usage_error("build", "-j wants a count of make jobs, 1 to %d",
-						     MAX_JOBS);
-				goto out;
-			}
-			if (cb_parse_long(argv[++i], 1, MAX_JOBS, &jobs)) {
+			break;
+		case 'j':
+			if (cb_parse_uint(optarg, 1, MAX_JOBS, &jobs)) {
+				char *shown = cb_printable(optarg);
+
 				ret = cb_usage_error("build", "-j wants a count of make jobs, 1 to %d, "
-						     "got '%s'", MAX_JOBS, argv[i]);
+						     "got '%.40s'", MAX_JOBS, shown);
+				free(shown);
 				goto out;
 			}
 			o.jobs = (int)jobs;
-		} else if (argv[i][0] == '-') {
-			ret = cb_usage_error("build", "unknown option '%s' (see --help)", argv[i]);
+			break;
+		case 'h':
+			cmd_build_usage(stdout);
 			goto out;
-		} else {
-			names[nr++] = argv[i];
+		case ':':	/* -j last */
+			ret = cb_usage_error("build", "-j wants a count of make jobs, 1 to %d",
+					     MAX_JOBS);
+			goto out;
+		default:
+			ret = cb_usage_error("build", "unknown option '%s' (see --help)",
+					     cb_getopt_bad(argc, argv));
+			goto out;
 		}
 	}
+	while (optind < argc)
+		names[nr++] = argv[optind++];
 	if (!nr)
 		names[nr++] = "default";
 	/* Every definition first: a bad name is refused before any kernel is built. */
@@ -73,8 +95,6 @@ int cmd_build(int argc, char **argv)
 	if (!defs)
 		abort();
 	for (int i = 0; i < nr; i++) {
-		char err[4096];
-
 		if (cb_kdef_load(cb_defs_root(), names[i], &defs[i], err, sizeof(err))) {
 			ret = cb_usage_error("build", "%s", err);
 			goto out;
@@ -82,7 +102,6 @@ int cmd_build(int argc, char **argv)
 	}
 	for (int i = 0; i < nr && ret == CB_EXIT_OK; i++) {
 		struct cb_kernel_artifact a;
-		char err[4096];
 
 		ret = cb_kbuild(&defs[i], &o, &a, err, sizeof(err));
 		if (ret) {

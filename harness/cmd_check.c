@@ -5,8 +5,9 @@
  *
  *   fault/reuse/2MiB/thp:off: +1.3% instructions (baseline 2102, now 2129)
  *
- * A benchmark regresses when its value (icount: the minimum over the
- * repetitions; otherwise the median) grew by more than its limit: the
+ * A benchmark regresses when its value (cb_series_value(), as
+ * cb_cell_load() reads it: icount, the minimum over the repetitions;
+ * otherwise the median) grew by more than its limit: the
  * threshold, or twice the noise floor the baseline measured across boots,
  * whichever is larger -- a benchmark that moves 1% between boots of one
  * kernel cannot be gated at 0.5%.  Numbers from another mode, QEMU, kernel
@@ -27,6 +28,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "util.h"
+#include "value.h"
 
 #define DEFAULT_THRESHOLD_ICOUNT 0.5
 #define DEFAULT_THRESHOLD_WALL 5.0
@@ -34,7 +36,19 @@
 /* a wider threshold is no gate at all */
 #define MAX_THRESHOLD 100.0
 
-static void usage(FILE *out)
+/* The options and their usage text, side by side. */
+static const struct option check_opts[] = {
+	{ "baseline", required_argument, NULL, 'b' },
+	{ "write-baseline", required_argument, NULL, 'w' },
+	{ "keep-floors", required_argument, NULL, 'k' },
+	{ "threshold", required_argument, NULL, 't' },
+	{ "cell", required_argument, NULL, 'c' },
+	{ "allow-userland-change", no_argument, NULL, 'u' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cmd_check_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cowbench check --baseline FILE [--threshold PCT] [--cell CELL] DATASET\n"
@@ -155,6 +169,7 @@ static int check(const char *file, const char *cell, const char *dataset, double
 		 bool allow_userland)
 {
 	struct cb_baseline base, now;
+	bool icount;
 	const char *unit;
 	char err[1024], why[512];
 	size_t missing = 0, regressed = 0, improved = 0;
@@ -183,10 +198,10 @@ static int check(const char *file, const char *cell, const char *dataset, double
 			       file);
 		goto out;
 	}
+	icount = cb_value_mode_of(base.id.mode) == CB_VALUE_ICOUNT;
 	if (isnan(threshold))
-		threshold = strcmp(base.id.mode, "icount") ? DEFAULT_THRESHOLD_WALL
-							   : DEFAULT_THRESHOLD_ICOUNT;
-	unit = strcmp(base.id.mode, "icount") ? "time" : "instructions";
+		threshold = icount ? DEFAULT_THRESHOLD_ICOUNT : DEFAULT_THRESHOLD_WALL;
+	unit = icount ? "instructions" : "time";
 	printf("check %s (cell %s) against %s: %s mode, threshold %.2f%%\n", dataset, now.cell,
 	       file, base.id.mode, threshold);
 	if (strcmp(base.id.series_hash, now.id.series_hash) || strcmp(base.id.cmdline, now.id.cmdline))
@@ -228,24 +243,13 @@ out:
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "write-baseline", required_argument, NULL, 'w' },
-		{ "keep-floors", required_argument, NULL, 'k' },
-		{ "threshold", required_argument, NULL, 't' },
-		{ "cell", required_argument, NULL, 'c' },
-		{ "allow-userland-change", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *baseline = NULL, *write = NULL, *cell = NULL, *keep_floors = NULL;
 	double threshold = NAN;
 	bool allow_userland = false;
-	char *end;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cb_getopt_reset();
+	while ((c = getopt_long(argc, argv, "h", check_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			baseline = optarg;
@@ -263,20 +267,18 @@ int cmd_check(int argc, char **argv)
 			allow_userland = true;
 			break;
 		case 't':
-			threshold = strtod(optarg, &end);
-			/* strtod takes "inf", "nan" and hex: a gate must not */
-			if (*end || end == optarg || strspn(optarg, "0123456789.") != strlen(optarg) ||
-			    !(threshold >= 0 && threshold <= MAX_THRESHOLD))
+			/* no "inf", "nan" or hex, as strtod would take: a gate must not */
+			if (cb_parse_decimal(optarg, 0, MAX_THRESHOLD, &threshold))
 				return cb_usage_error("check", "--threshold '%s': expected a "
 						      "percentage from 0 to %.0f, e.g. 0.5", optarg,
 						      MAX_THRESHOLD);
 			break;
 		case 'h':
-			usage(stdout);
+			cmd_check_usage(stdout);
 			return CB_EXIT_OK;
 		default:
-			usage(stderr);
-			return CB_EXIT_USAGE;
+			return cb_usage_error("check", "unknown or incomplete option '%s' (see --help)",
+					      cb_getopt_bad(argc, argv));
 		}
 	}
 	if (keep_floors && !write)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cowbench list: the benchmark table, as `run` would register it. */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,25 +31,46 @@ static void print_case(const struct cb_case *c)
 	       c->thp_modes & CB_THP_MASK(CB_THP_ON) ? " on" : "");
 }
 
+/* The options and their usage text, side by side. */
+static const struct option list_opts[] = {
+	{ "names", no_argument, NULL, 'n' },
+	{ "quick", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cmd_list_usage(FILE *out)
+{
+	fputs("usage: cowbench list [--names [--quick]]\n\n"
+	      "List the benchmark cases with their sizes and summaries;\n"
+	      "--names prints every benchmark name a run registers\n"
+	      "(--quick: those of the quick profile).\n", out);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	bool names = false, quick = false;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--names")) {
+	cb_getopt_reset();
+	while ((c = getopt_long(argc, argv, "h", list_opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
 			names = true;
-		} else if (!strcmp(argv[i], "--quick")) {
+			break;
+		case 'q':
 			quick = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: cowbench list [--names [--quick]]\n\n"
-			       "List the benchmark cases with their sizes and summaries;\n"
-			       "--names prints every benchmark name a run registers\n"
-			       "(--quick: those of the quick profile).\n");
+			break;
+		case 'h':
+			cmd_list_usage(stdout);
 			return CB_EXIT_OK;
-		} else {
-			return cb_usage_error("list", "unknown option '%s' (see --help)", argv[i]);
+		default:
+			return cb_usage_error("list", "unknown option '%s' (see --help)",
+					      cb_getopt_bad(argc, argv));
 		}
 	}
+	if (optind < argc)
+		return cb_usage_error("list", "unexpected argument '%s' (see --help)", argv[optind]);
 	if (names) {
 		cb_for_each_benchmark(quick, print_name, NULL);
 		return CB_EXIT_OK;

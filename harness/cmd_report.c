@@ -52,7 +52,16 @@
 #define COWBENCH_SOURCE_DIR "."
 #endif
 
-static void usage(FILE *out)
+/* The options and their usage text, side by side. */
+static const struct option report_opts[] = {
+	{ "baseline", required_argument, NULL, 'b' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "floors", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cmd_report_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cowbench report DATASET... [--baseline CELL] [--floors FILE] [--out DIR]\n\n"
@@ -129,14 +138,14 @@ static int load(struct report *r, char **datasets, int nr, char *err, size_t err
 				 "are not compared", datasets[d], mode, datasets[0], r->mode);
 			return -1;
 		}
-		if (!json_array_size(json_object_get(meta, "suites"))) {
+		if (!json_array_size(json_object_get(meta, "cells"))) {
 			snprintf(err, errlen, "%s: empty dataset: meta.json lists no cells",
 				 datasets[d]);
 			return -1;
 		}
-		json_array_foreach(json_object_get(meta, "suites"), i, s) {
+		json_array_foreach(json_object_get(meta, "cells"), i, s) {
 			struct report_cell *c = &r->cell[r->n];
-			const char *name = json_string_value(json_object_get(s, "variant"));
+			const char *name = json_string_value(json_object_get(s, "cell"));
 			const char *status = json_string_value(json_object_get(s, "status")) ?: "?";
 			char *dir, *path;
 			struct stat st;
@@ -827,20 +836,13 @@ static void refused(const char *err)
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "floors", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct report *r = calloc(1, sizeof(*r));
 	const char *baseline = NULL, *out = NULL, *floors = NULL;
 	char err[1024], *dir = NULL;
 	int c, ret = CB_EXIT_USAGE;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cb_getopt_reset();
+	while ((c = getopt_long(argc, argv, "h", report_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			baseline = optarg;
@@ -852,13 +854,13 @@ int cmd_report(int argc, char **argv)
 			floors = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			cmd_report_usage(stdout);
 			free(r);
 			return CB_EXIT_OK;
 		default:
-			usage(stderr);
 			free(r);
-			return CB_EXIT_USAGE;
+			return cb_usage_error("report", "unknown or incomplete option '%s' (see "
+					      "--help)", cb_getopt_bad(argc, argv));
 		}
 	}
 	if (optind >= argc) {

@@ -74,17 +74,40 @@ static const char run_usage[] =
 	"130 interrupted by SIGINT or SIGTERM, something left unrun (what finished is\n"
 	"kept; continue with --resume).\n";
 
-const char *const cb_guest_suites[] = { "micro", "probes", "selftests", "attack", NULL };
+/* The options, beside their usage text above. */
+enum { OPT_REPS = 256, OPT_FILTER, OPT_CPU, OPT_OUT, OPT_BENCH, OPT_KERNEL,
+       OPT_SUITES, OPT_ACCEL, OPT_MODE, OPT_TIMEOUT, OPT_SMP, OPT_MEM, OPT_RESUME,
+       OPT_ROUNDS, OPT_PERTURB };
+static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
+static const char *const modes[] = { "auto", "icount", "wall", NULL };
+static const struct option longopts[] = {
+	{ "host", no_argument, NULL, 'H' },
+	{ "quick", no_argument, NULL, 'q' },
+	{ "repetitions", required_argument, NULL, OPT_REPS },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "bench", required_argument, NULL, OPT_BENCH },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "suites", required_argument, NULL, OPT_SUITES },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "smp", required_argument, NULL, OPT_SMP },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "perturb", required_argument, NULL, OPT_PERTURB },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
 
-static int check_choice(const char *what, const char *value, const char *const *choices,
-			char *err, size_t errlen)
+void cmd_run_usage(FILE *out)
 {
-	for (int i = 0; choices[i]; i++)
-		if (!strcmp(value, choices[i]))
-			return 0;
-	snprintf(err, errlen, "unknown %s '%s'", what, value);
-	return -1;
+	fputs(run_usage, out);
 }
+
+const char *const cb_guest_suites[] = { "micro", "probes", "selftests", "attack", NULL };
 
 /*
  * A value that ends up in a line-based file (the guest's job, one
@@ -147,16 +170,12 @@ static int list_arg(const char *opt, const char *value, const char *what,
 /* An integer option in [@min, @max], strictly parsed; the limits are in the message. */
 static int int_arg(const char *opt, long min, long max, int *out, char *err, size_t errlen)
 {
+	char name[32];
 	long v;
 
-	if (cb_parse_long(optarg, min, max, &v)) {
-		char *shown = cb_printable(optarg);
-
-		snprintf(err, errlen, "--%s wants an integer from %ld to %ld, got '%.40s'", opt, min,
-			 max, shown);
-		free(shown);
+	snprintf(name, sizeof(name), "--%s", opt);
+	if (cb_opt_uint(name, optarg, min, max, &v, err, errlen))
 		return -1;
-	}
 	*out = (int)v;
 	return 0;
 }
@@ -176,32 +195,6 @@ static int int_arg(const char *opt, long min, long max, int *out, char *err, siz
 int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		      size_t errlen)
 {
-	enum { OPT_REPS = 256, OPT_FILTER, OPT_CPU, OPT_OUT, OPT_BENCH, OPT_KERNEL,
-	       OPT_SUITES, OPT_ACCEL, OPT_MODE, OPT_TIMEOUT, OPT_SMP, OPT_MEM, OPT_RESUME,
-	       OPT_ROUNDS, OPT_PERTURB };
-	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
-	static const char *const modes[] = { "auto", "icount", "wall", NULL };
-	static const struct option longopts[] = {
-		{ "host", no_argument, NULL, 'H' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "repetitions", required_argument, NULL, OPT_REPS },
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "cpu", required_argument, NULL, OPT_CPU },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "bench", required_argument, NULL, OPT_BENCH },
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "suites", required_argument, NULL, OPT_SUITES },
-		{ "accel", required_argument, NULL, OPT_ACCEL },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "smp", required_argument, NULL, OPT_SMP },
-		{ "mem", required_argument, NULL, OPT_MEM },
-		{ "resume", required_argument, NULL, OPT_RESUME },
-		{ "rounds", required_argument, NULL, OPT_ROUNDS },
-		{ "perturb", required_argument, NULL, OPT_PERTURB },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c, reps = -1;
 
 	memset(o, 0, sizeof(*o));
@@ -212,8 +205,7 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 	o->mode = "auto";
 	o->smp = 2;
 	o->mem_mib = 3072;
-	optind = 0;	/* glibc: full reinitialisation, parsing may run twice */
-	opterr = 0;
+	cb_getopt_reset();
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
@@ -252,12 +244,12 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 			o->suites = optarg;
 			break;
 		case OPT_ACCEL:
-			if (check_choice("accelerator", optarg, accels, err, errlen))
+			if (cb_opt_choice("accelerator", optarg, accels, err, errlen) < 0)
 				return -1;
 			o->accel = optarg;
 			break;
 		case OPT_MODE:
-			if (check_choice("mode", optarg, modes, err, errlen))
+			if (cb_opt_choice("mode", optarg, modes, err, errlen) < 0)
 				return -1;
 			o->mode = optarg;
 			break;
@@ -285,11 +277,11 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 				return -1;
 			break;
 		case 'h':
-			fputs(run_usage, stdout);
+			cmd_run_usage(stdout);
 			return 1;
 		default:
 			snprintf(err, errlen, "unknown or incomplete option '%s' (see --help)",
-				 argv[optind - 1]);
+				 cb_getopt_bad(argc, argv));
 			return -1;
 		}
 	}
@@ -718,9 +710,9 @@ static int host_job(const char *dir, json_t *meta, const struct cb_run_opts *giv
 	json_t *cpu_j;
 	char err[512];
 
-	*suite = json_array_get(json_object_get(meta, "suites"), 0);
+	*suite = json_array_get(json_object_get(meta, "cells"), 0);
 	if (strcmp(mode ?: "", "host") || !json_is_object(*suite) ||
-	    strcmp(json_string_value(json_object_get(*suite, "variant")) ?: "", "host")) {
+	    strcmp(json_string_value(json_object_get(*suite, "cell")) ?: "", "host")) {
 		char *shown = cb_printable(mode ?: "none");
 
 		fprintf(stderr, "cowbench run: --host --resume %s: not a host dataset (its "
@@ -960,7 +952,7 @@ int cb_run_host(const struct cb_run_opts *opts)
 	char **rargv = runner_argv(&o, bench, json_path);
 
 	meta = cb_dataset_meta_new("host");
-	suite = cb_dataset_add_suite(meta, "host", "micro");
+	suite = cb_dataset_add_cell(meta, "host", "micro");
 	json_object_update(suite, json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:o}",
 					    "profile", o.quick ? "quick" : "default",
 					    "repetitions", o.repetitions, "cpu", o.cpu,

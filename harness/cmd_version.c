@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cowbench version: the version and the commit of the tree it was built from. */
+#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,17 +8,33 @@
 #include "cli.h"
 #include "sysinfo.h"
 
+/* The options and their usage text, side by side. */
+static const struct option version_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cmd_version_usage(FILE *out)
+{
+	fputs("usage: cowbench version\n", out);
+}
+
 int cmd_version(int argc, char **argv)
 {
 	json_t *v;
 	const char *commit;
+	int c;
 
-	if (argc > 1 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
-		return cb_usage_error("version", "takes no arguments, got '%s'", argv[1]);
-	if (argc > 1) {
-		printf("usage: cowbench version\n");
+	cb_getopt_reset();
+	while ((c = getopt_long(argc, argv, "h", version_opts, NULL)) != -1) {
+		if (c != 'h')
+			return cb_usage_error("version", "takes no arguments, got '%s'",
+					      cb_getopt_bad(argc, argv));
+		cmd_version_usage(stdout);
 		return CB_EXIT_OK;
 	}
+	if (optind < argc)
+		return cb_usage_error("version", "takes no arguments, got '%s'", argv[optind]);
 	v = cb_sysinfo_cowbench();
 	commit = json_string_value(json_object_get(v, "commit"));
 	printf("cowbench %s (%s)\n", json_string_value(json_object_get(v, "version")),

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The subcommand table and dispatch. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
 const struct cb_cmd cb_commands[] = {
-	{ "run", "run the benchmark suite and write a dataset", cmd_run },
-	{ "list", "list the benchmarks with their sizes and summaries", cmd_list },
-	{ "version", "print the cowbench version and source commit", cmd_version },
-	{ "build", "build kernels from kernels/*.kernel (cached)", cmd_build },
-	{ "report", "turn datasets into report.md and email.txt", cmd_report },
-	{ "check", "gate a dataset against a baseline (CI); make baselines", cmd_check },
+	{ "run", "run the benchmark suite and write a dataset", cmd_run, cmd_run_usage },
+	{ "list", "list the benchmarks with their sizes and summaries", cmd_list,
+	  cmd_list_usage },
+	{ "version", "print the cowbench version and source commit", cmd_version,
+	  cmd_version_usage },
+	{ "build", "build kernels from kernels/*.kernel (cached)", cmd_build, cmd_build_usage },
+	{ "report", "turn datasets into report.md and email.txt", cmd_report, cmd_report_usage },
+	{ "check", "gate a dataset against a baseline (CI); make baselines", cmd_check,
+	  cmd_check_usage },
 };
 
 const size_t cb_nr_commands = sizeof(cb_commands) / sizeof(cb_commands[0]);
@@ -45,6 +49,17 @@ static void usage(FILE *out)
 	fprintf(out, "\n'cowbench <command> --help' describes one command.\n");
 }
 
+static bool is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+/*
+ * `cowbench CMD --help` (or -h) and `cowbench help CMD` print the command's
+ * usage here, before it parses anything, as perf routes `perf CMD --help`
+ * to `perf help CMD`.  A --help further along is the command's option
+ * table's (the same text): there it may be an option's value.
+ */
 int cb_main(int argc, char **argv)
 {
 	const struct cb_cmd *cmd;
@@ -53,13 +68,10 @@ int cb_main(int argc, char **argv)
 		usage(stderr);
 		return CB_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (is_help(argv[1]) || !strcmp(argv[1], "help")) {
 		if (argc > 2 && (cmd = cb_find_command(argv[2]))) {
-			char help[] = "--help";
-			char *args[] = { argv[2], help, NULL };
-
-			return cmd->fn(2, args);
+			cmd->usage(stdout);
+			return CB_EXIT_OK;
 		}
 		usage(stdout);
 		return CB_EXIT_OK;
@@ -71,6 +83,10 @@ int cb_main(int argc, char **argv)
 		fprintf(stderr, "cowbench: unknown command '%s'\n", argv[1]);
 		usage(stderr);
 		return CB_EXIT_USAGE;
+	}
+	if (argc > 2 && is_help(argv[2])) {
+		cmd->usage(stdout);
+		return CB_EXIT_OK;
 	}
 	return cmd->fn(argc - 1, argv + 1);
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "console.h"
+#include "cb_protocol.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char guest_tag[] = "cowbench-guest: ";
+static const char guest_tag[] = CB_PROTO_TAG;
 
 /* Kernel lines that mean a bug, in the forms printk uses for them. */
 static const char *const bug_marks[] = {

@@ -58,16 +58,44 @@ json_t *cb_dataset_meta_new(const char *mode)
 			 "format", CB_DATASET_FORMAT, "date", cb_sysinfo_date(),
 			 "mode", mode, "host", cb_sysinfo_host(),
 			 "kernel", cb_sysinfo_kernel(), "cowbench", cb_sysinfo_cowbench(),
-			 "suites");
+			 "cells");
 }
 
-json_t *cb_dataset_add_suite(json_t *meta, const char *variant, const char *suite)
+json_t *cb_dataset_add_cell(json_t *meta, const char *cell, const char *suite)
 {
-	json_t *s = json_pack("{s:s, s:s, s:s}", "variant", variant, "suite", suite,
+	json_t *s = json_pack("{s:s, s:s, s:s}", "cell", cell, "suite", suite,
 			      "status", "running");
 
-	json_array_append_new(json_object_get(meta, "suites"), s);
+	json_array_append_new(json_object_get(meta, "cells"), s);
 	return s;
+}
+
+/*
+ * Format 1's names, in place: "suites" -> "cells", and in each record
+ * "variant" (the cell) -> "cell", "variant_name" -> "variant".
+ */
+static void upgrade_format_1(json_t *meta)
+{
+	json_t *cells = json_object_get(meta, "suites"), *c;
+	size_t i;
+
+	json_array_foreach(cells, i, c) {
+		json_t *cell = json_object_get(c, "variant"), *variant;
+
+		if (!json_is_object(c))
+			continue;
+		json_incref(cell);
+		variant = json_incref(json_object_get(c, "variant_name"));
+		json_object_del(c, "variant");
+		json_object_del(c, "variant_name");
+		if (cell)
+			json_object_set_new(c, "cell", cell);
+		if (variant)
+			json_object_set_new(c, "variant", variant);
+	}
+	json_object_set(meta, "cells", cells);
+	json_object_del(meta, "suites");
+	json_object_set_new(meta, "format", json_integer(CB_DATASET_FORMAT));
 }
 
 int cb_dataset_write_meta(const char *dir, json_t *meta)
@@ -96,10 +124,13 @@ json_t *cb_dataset_read_meta(const char *dir, char *err, size_t errlen)
 		;	/* err says why */
 	else if (!meta)
 		snprintf(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
-	else if (!json_is_object(meta) ||
-		 json_integer_value(json_object_get(meta, "format")) != CB_DATASET_FORMAT ||
-		 !json_is_array(json_object_get(meta, "suites"))) {
-		snprintf(err, errlen, "%s: not a cowbench dataset of format %d", path,
+	else if (json_is_object(meta) && json_integer_value(json_object_get(meta, "format")) == 1 &&
+		 json_is_array(json_object_get(meta, "suites")))
+		upgrade_format_1(meta);
+	if (meta && (!json_is_object(meta) ||
+		     json_integer_value(json_object_get(meta, "format")) != CB_DATASET_FORMAT ||
+		     !json_is_array(json_object_get(meta, "cells")))) {
+		snprintf(err, errlen, "%s: not a cowbench dataset of format 1 or %d", path,
 			 CB_DATASET_FORMAT);
 		json_decref(meta);
 		meta = NULL;

@@ -13,16 +13,22 @@
 
 #include <jansson.h>
 
-#define CB_DATASET_FORMAT 1
+/*
+ * Format 2: meta.json's "cells" holds one record per cell, its "cell" the
+ * cell's name (<kernel>.<variant>, or "host") and "variant" the variant.
+ * Format 1 said "suites", "variant" (the cell) and "variant_name" (the
+ * variant); cb_dataset_read_meta() reads it as format 2.
+ */
+#define CB_DATASET_FORMAT 2
 
 /* Default parent of local runs: <source>/datasets/runs (git-ignored). */
 const char *cb_dataset_default_base(void);
 /* Create <base>/<UTC stamp>-<tag>[-N]; returns the malloc'd path or NULL. */
 char *cb_dataset_create(const char *base, const char *tag);
-/* A fresh meta object: format, date, mode, host, kernel, cowbench, suites []. */
+/* A fresh meta object: format, date, mode, host, kernel, cowbench, cells []. */
 json_t *cb_dataset_meta_new(const char *mode);
-/* Append a suite record to meta.suites and return it (borrowed). */
-json_t *cb_dataset_add_suite(json_t *meta, const char *variant, const char *suite);
+/* Append a cell record to meta.cells and return it (borrowed). */
+json_t *cb_dataset_add_cell(json_t *meta, const char *cell, const char *suite);
 int cb_dataset_write_meta(const char *dir, json_t *meta);
 /*
  * NULL with a message naming the file and the problem.  meta.json is read

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cb_protocol.h"
 #include "util.h"
 
 static bool safe_name(const char *name)
@@ -54,12 +55,12 @@ int cb_frames_extract(const char *data, size_t len, const char *dir, struct cb_f
 		}
 		memcpy(head, p, (size_t)(eol - p));
 		head[eol - p] = '\0';
-		if (!strcmp(head, "COWBENCH-DONE")) {
+		if (!strcmp(head, CB_PROTO_DONE)) {
 			f->done = true;
 			return 0;
 		}
-		if (sscanf(head, "COWBENCH-FILE %159s %llu", name, &size) != 2) {
-			snprintf(f->error, sizeof(f->error), "expected a COWBENCH-FILE header at "
+		if (sscanf(head, CB_PROTO_FILE " %159s %llu", name, &size) != 2) {
+			snprintf(f->error, sizeof(f->error), "expected a " CB_PROTO_FILE " header at "
 				 "offset %zu, found '%.60s'", (size_t)(p - data), head);
 			return -1;
 		}
@@ -68,7 +69,7 @@ int cb_frames_extract(const char *data, size_t len, const char *dir, struct cb_f
 			return -1;
 		}
 		p = eol + 1;
-		int tl = snprintf(trailer, sizeof(trailer), "\nCOWBENCH-END %s\n", name);
+		int tl = snprintf(trailer, sizeof(trailer), "\n" CB_PROTO_END " %s\n", name);
 
 		if ((size_t)(end - p) < size + (size_t)tl) {
 			snprintf(f->truncated, sizeof(f->truncated), "%s", name);

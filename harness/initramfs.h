@@ -8,7 +8,10 @@
  *                              library ldd says it loads, at the same paths
  *   /cowbench/selftests/       the kernel's mm selftests, when built
  *   /cowbench/job              the job: suites, profile, repetitions, filter
- *                              (a second cpio archive appended per run)
+ *                              (a file of this same archive, one per run)
+ *   /cowbench/perturb          zeros nothing reads, on a perturbation boot
+ * One newc archive, written here byte by byte (cb_newc_archive): no cpio,
+ * no staging directory.
  */
 #ifndef CB_INITRAMFS_H
 #define CB_INITRAMFS_H
@@ -45,9 +48,32 @@ int cb_guest_userland_hash(const char *bindir, char out[65], char *err, size_t e
 int cb_job_check(const struct cb_job *job, char *err, size_t errlen);
 /* The job file's text; NULL with @err when cb_job_check() refuses @job. */
 char *cb_job_text(const struct cb_job *job, char *err, size_t errlen);
+/* One member of a newc archive. */
+struct cb_newc_entry {
+	const char *name;	/* "cowbench/job": relative, no "./", no trailing '/' */
+	unsigned mode;		/* S_IFDIR | 0755, S_IFREG | 0644, ... */
+	const void *data;	/* a file's bytes (a directory has none) */
+	size_t len;
+};
+
 /*
- * Write @out (a newc cpio archive): base files, the selftests in
- * @selftests_dir (may be NULL), and the job.  -1 with @err.
+ * @e as a newc ("070701") archive, what `find | LC_ALL=C sort | cpio -o -H
+ * newc --reproducible -R 0:0` made of the same tree with every mtime set to
+ * CB_INITRAMFS_MTIME: @e sorted by name (bytewise; @e is reordered), inode
+ * numbers 0, 1, ... in that order, uid, gid and device numbers 0, a
+ * directory's link count 2 + its subdirectories, a file's 1, then the
+ * TRAILER!!! entry, and zeros up to a whole 512-byte block.  *@out malloc'd.
+ * Names must be unique.  -1 on out of memory.
+ */
+int cb_newc_archive(struct cb_newc_entry *e, size_t n, char **out, size_t *len);
+/* 2020-01-01, the date the guest RTC starts at under icount: every entry's mtime. */
+#define CB_INITRAMFS_MTIME 1577836800
+/*
+ * Write @out (a newc cpio archive, cb_newc_archive(), replaced atomically):
+ * the programs from @bindir and the libraries the runner loads, the
+ * selftests in @selftests_dir (may be NULL), the job, the padding of
+ * @job->perturb.  @workdir is not used (nothing is staged on disk any more).
+ * -1 with @err.
  */
 int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 		       const struct cb_job *job, const char *workdir, const char *out,

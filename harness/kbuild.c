@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cb_spawn.h"
 #include "cli.h"
 #include "kconfig.h"
 #include "util.h"
@@ -51,42 +53,21 @@ void cb_sha256_hex(const void *data, size_t len, char out[65])
 	out[64] = '\0';
 }
 
-/* Run a shell command, output appended to @log.  Returns the exit code. */
-static int sh(const char *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int sh(const char *log, const char *fmt, ...)
+/*
+ * Run @argv (no shell) in @cwd (NULL: ours) with @env added, stdout and
+ * stderr appended to @log, stdin /dev/null.  Its exit code, 128 + signal.
+ */
+static int run_in(const char *log, const char *cwd, char *const env[], char *const argv[])
 {
-	va_list ap;
-	char *cmd, *full, *qlog = cb_shell_quote(log);
-	int status;
+	struct cb_spawn_opts o = { .cwd = cwd, .log = log, .env_add = env };
 
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	full = cb_strdup_printf("( %s ) >>%s 2>&1 </dev/null", cmd, qlog);
-	status = system(full);
-	free(full);
-	free(cmd);
-	free(qlog);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return cb_spawn_exit_code(cb_spawn(argv, &o));
 }
 
-static char *sh_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh_output(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
+#define RUN(log, cwd, ...) run_in(log, cwd, NULL, (char *[]){ __VA_ARGS__, NULL })
 
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	char *out = cb_command_line_output(argv);
-
-	free(cmd);
-	return out;
-}
+/* First line of what @argv prints (stderr dropped); NULL when it fails or prints none. */
+#define OUTPUT(...) cb_command_line_output((char *[]){ __VA_ARGS__, NULL })
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -99,25 +80,22 @@ int cb_kbuild_source_id(const struct cb_kdef *k, char *id, size_t len, char *err
 	if (starts_with(k->source, "debian:")) {
 		const char *pkg = k->source + 7;
 		char *tarball = cb_strdup_printf(DEBIAN_SRC_DIR "/%s.tar.xz", pkg);
-		char *qpkg = cb_shell_quote(pkg);
 		char *version;
 
 		if (access(tarball, R_OK)) {
 			snprintf(err, errlen, "kernel %s: source %s is missing; install it with "
 				 "'apt-get install %s' (scripts/deps.sh does)", k->name, tarball, pkg);
 			free(tarball);
-			free(qpkg);
 			return -1;
 		}
-		version = sh_output("dpkg-query -W -f '${Version}' %s", qpkg);
+		version = OUTPUT("dpkg-query", "-W", "-f", "${Version}", (char *)pkg);
 		snprintf(id, len, "debian:%s=%s", pkg, version ? version : "unknown");
 		free(version);
-		free(qpkg);
 		free(tarball);
 		return 0;
 	}
 	if (starts_with(k->source, "git:")) {
-		char repo[512], *at, *qrepo, *qref, *sha;
+		char repo[512], *at, *ref, *sha;
 
 		snprintf(repo, sizeof(repo), "%s", k->source + 4);
 		at = strrchr(repo, '@');
@@ -127,11 +105,9 @@ int cb_kbuild_source_id(const struct cb_kdef *k, char *id, size_t len, char *err
 			return -1;
 		}
 		*at = '\0';
-		qrepo = cb_shell_quote(repo);
-		qref = cb_shell_quote(at + 1);
-		sha = sh_output("git -C %s rev-parse --verify %s^{commit}", qrepo, qref);
-		free(qrepo);
-		free(qref);
+		ref = cb_strdup_printf("%s^{commit}", at + 1);
+		sha = OUTPUT("git", "-C", repo, "rev-parse", "--verify", ref);
+		free(ref);
 		if (!sha) {
 			snprintf(err, errlen, "kernel %s: cannot resolve %s in git tree %s",
 				 k->name, at + 1, repo);
@@ -232,7 +208,7 @@ int cb_kbuild_key(const struct cb_kdef *k, struct cb_kernel_artifact *a, char *e
 		configs[i] = (char *)k->configs[i];
 	if (hash_files(configs, k->nr_configs, a->config_hash, err, errlen))
 		goto out;
-	gcc = sh_output("gcc --version");
+	gcc = OUTPUT("gcc", "--version");
 	all = cb_strdup_printf("%s\n%s\n%s\n%s\n%s\n", KBUILD_SCHEME, a->source_id,
 			       a->series_hash, a->config_hash, gcc ? gcc : "no gcc");
 	cb_sha256_hex(all, strlen(all), a->key);
@@ -274,7 +250,7 @@ struct kbuild {
 	const struct cb_kdef *k;
 	struct cb_kernel_artifact *a;
 	char *tree, *obj, *log;
-	char *qtree, *qobj;
+	char *oarg;		/* "O=<obj>" */
 	int jobs;
 	char *err;
 	size_t errlen;
@@ -292,6 +268,35 @@ static int fail(struct kbuild *b, int code, const char *fmt, ...)
 	return code;
 }
 
+/*
+ * `git -C @repo archive --format=tar @commit | tar -x -C @dir`, the two
+ * joined by a pipe here: 0 when both succeed, else the first failure's
+ * exit code.
+ */
+static int archive_into(const char *log, const char *repo, const char *commit, const char *dir)
+{
+	char *git[] = { "git", "-C", (char *)repo, "archive", "--format=tar", (char *)commit,
+			NULL };
+	char *tar[] = { "tar", "-x", "-C", (char *)dir, NULL };
+	int fds[2], log_fd, g, t;
+	pid_t gpid, tpid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	/* git's stderr to the log as well, by an fd of its own (its stdout is the pipe) */
+	log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	gpid = cb_spawn_start(git, &(struct cb_spawn_opts){ .stdout_fd = fds[1],
+							     .stderr_fd = log_fd });
+	close(fds[1]);
+	tpid = cb_spawn_start(tar, &(struct cb_spawn_opts){ .stdin_fd = fds[0], .log = log });
+	close(fds[0]);
+	if (log_fd >= 0)
+		close(log_fd);
+	g = cb_spawn_exit_code(cb_spawn_wait(gpid, 0));
+	t = cb_spawn_exit_code(cb_spawn_wait(tpid, 0));
+	return g ? g : t;
+}
+
 static int prepare_tree(struct kbuild *b)
 {
 	char *marker = cb_path(b->tree, ".git/cowbench-source");
@@ -304,42 +309,71 @@ static int prepare_tree(struct kbuild *b)
 		return 0;
 	}
 	free(have);
-	char *tmp = cb_strdup_printf("%s.tmp", b->tree), *qtmp = cb_shell_quote(tmp);
+	char *tmp = cb_strdup_printf("%s.tmp", b->tree);
 	const char *src = b->k->source;
 
-	sh(b->log, "rm -rf %s %s && mkdir -p %s", qtmp, b->qtree, qtmp);
+	cb_remove_tree(tmp);
+	cb_remove_tree(b->tree);
+	cb_mkdir_p(tmp);
 	if (starts_with(src, "debian:")) {
 		char *tarball = cb_strdup_printf(DEBIAN_SRC_DIR "/%s.tar.xz", src + 7);
-		char *qtar = cb_shell_quote(tarball);
 
-		ret = sh(b->log, "tar -xJf %s -C %s --strip-components=1", qtar, qtmp);
-		free(qtar);
+		ret = RUN(b->log, NULL, "tar", "-xJf", tarball, "-C", tmp, "--strip-components=1");
 		free(tarball);
 	} else {
-		char repo[512], *at, *qrepo;
+		char repo[512], *at;
 
 		snprintf(repo, sizeof(repo), "%s", src + 4);
 		at = strrchr(repo, '@');
 		*at = '\0';
-		qrepo = cb_shell_quote(repo);
-		ret = sh(b->log, "git -C %s archive --format=tar %s | tar -x -C %s", qrepo,
-			 b->a->source_id + 4, qtmp);
-		free(qrepo);
+		ret = archive_into(b->log, repo, b->a->source_id + 4, tmp);
 	}
 	/* -f: the pristine commit holds every file, ignored or not. */
 	if (!ret)
-		/* gc.auto=0: no background repack of 80k files after the commit. */
-		ret = sh(b->log, "cd %s && git init -q && git config gc.auto 0 && git add -A -f && "
-			 "git -c user.name=cowbench -c user.email=cowbench@localhost "
-			 "commit -q -m pristine && mv %s %s", qtmp, qtmp, b->qtree);
+		ret = RUN(b->log, tmp, "git", "init", "-q");
+	/* gc.auto=0: no background repack of 80k files after the commit. */
+	if (!ret)
+		ret = RUN(b->log, tmp, "git", "config", "gc.auto", "0");
+	if (!ret)
+		ret = RUN(b->log, tmp, "git", "add", "-A", "-f");
+	if (!ret)
+		ret = RUN(b->log, tmp, "git", "-c", "user.name=cowbench", "-c",
+			  "user.email=cowbench@localhost", "commit", "-q", "-m", "pristine");
+	if (!ret && rename(tmp, b->tree))
+		ret = -1;
 	if (ret)
 		ret = fail(b, CB_EXIT_FAIL, "cannot unpack %s into %s (log: %s)", src, tmp, b->log);
 	else if (cb_write_file_atomic(marker, b->a->source_id, strlen(b->a->source_id)))
 		ret = fail(b, CB_EXIT_FAIL, "cannot write %s", marker);
-	free(qtmp);
 	free(tmp);
 	free(marker);
 	return ret;
+}
+
+/*
+ * What `git apply --check` says of @patch, its first two lines joined by
+ * spaces (each line ends in one); NULL when it says nothing.
+ */
+static char *first_lines(const char *patch, const char *tree)
+{
+	char *argv[] = { "git", "-C", (char *)tree, "apply", "--check", (char *)patch, NULL };
+	struct cb_spawn_opts o = { .stderr_to_stdout = true };
+	int status;
+	char *text = cb_spawn_capture(argv, &o, 65536, NULL, NULL, &status), *p = text;
+
+	if (!text)
+		return NULL;
+	for (int line = 0; *p && line < 2; line++) {
+		p += strcspn(p, "\n");
+		if (*p)
+			*p++ = ' ';
+	}
+	*p = '\0';
+	if (!text[0]) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 static int apply_series(struct kbuild *b)
@@ -353,23 +387,21 @@ static int apply_series(struct kbuild *b)
 	 * patch added (and selftest leftovers) count as ignored; the pristine
 	 * commit holds every original file, so "untracked" is exactly "ours".
 	 */
-	if (sh(b->log, "git -C %s reset -q --hard && git -C %s clean -fdqx", b->qtree, b->qtree))
+	if (RUN(b->log, NULL, "git", "-C", b->tree, "reset", "-q", "--hard") ||
+	    RUN(b->log, NULL, "git", "-C", b->tree, "clean", "-fdqx"))
 		return fail(b, CB_EXIT_FAIL, "cannot reset %s to its pristine source (log: %s)",
 			    b->tree, b->log);
 	if (cb_series_read(b->k->series, &patches, &nr, b->err, b->errlen))
 		return CB_EXIT_USAGE;
 	for (size_t i = 0; i < nr && !ret; i++) {
-		char *qp = cb_shell_quote(patches[i]);
-
-		if (sh(b->log, "git -C %s apply --whitespace=nowarn %s", b->qtree, qp)) {
-			char *why = sh_output("git -C %s apply --check %s 2>&1 | head -n 2 | "
-					      "tr '\\n' ' '", b->qtree, qp);
+		if (RUN(b->log, NULL, "git", "-C", b->tree, "apply", "--whitespace=nowarn",
+			patches[i])) {
+			char *why = first_lines(patches[i], b->tree);
 
 			ret = fail(b, CB_EXIT_USAGE, "patch %s does not apply to %s: %s", patches[i],
 				   b->a->source_id, why ? why : "(see the build log)");
 			free(why);
 		}
-		free(qp);
 	}
 	free_list(patches, nr);
 	return ret;
@@ -377,28 +409,39 @@ static int apply_series(struct kbuild *b)
 
 static int configure(struct kbuild *b)
 {
-	char *frags = strdup(""), *config_path, *config;
+	char *config_path, *config, *merge, *base, **argv;
+	size_t n = 0;
 	int ret, bad = 0;
 
-	for (size_t i = 0; i < b->k->nr_configs; i++) {
-		char *q = cb_shell_quote(b->k->configs[i]), *next;
-
-		if (access(b->k->configs[i], R_OK)) {
-			free(q);
-			free(frags);
+	for (size_t i = 0; i < b->k->nr_configs; i++)
+		if (access(b->k->configs[i], R_OK))
 			return fail(b, CB_EXIT_USAGE, "kernel %s: config fragment %s: %s", b->k->name,
 				    b->k->configs[i], strerror(errno));
-		}
-		next = cb_strdup_printf("%s %s", frags, q);
-		free(frags);
-		free(q);
-		frags = next;
-	}
-	ret = sh(b->log, "mkdir -p %s && make -C %s O=%s tinyconfig && "
-		 "%s/scripts/kconfig/merge_config.sh -m -O %s %s/.config %s && "
-		 "make -C %s O=%s olddefconfig",
-		 b->qobj, b->qtree, b->qobj, b->qtree, b->qobj, b->qobj, frags, b->qtree, b->qobj);
-	free(frags);
+	merge = cb_path(b->tree, "scripts/kconfig/merge_config.sh");
+	base = cb_path(b->obj, ".config");
+	argv = calloc(b->k->nr_configs + 7, sizeof(*argv));
+	if (!argv)
+		abort();
+	argv[n++] = merge;
+	argv[n++] = "-m";
+	argv[n++] = "-O";
+	argv[n++] = b->obj;
+	argv[n++] = base;
+	for (size_t i = 0; i < b->k->nr_configs; i++)
+		argv[n++] = (char *)b->k->configs[i];
+	argv[n] = NULL;
+	ret = cb_mkdir_p(b->obj) ? 1 : 0;
+	if (!ret)
+		ret = RUN(b->log, NULL, "make", "-C", b->tree, b->oarg,
+			  "tinyconfig");
+	if (!ret)
+		ret = run_in(b->log, NULL, NULL, argv);
+	if (!ret)
+		ret = RUN(b->log, NULL, "make", "-C", b->tree, b->oarg,
+			  "olddefconfig");
+	free(argv);
+	free(base);
+	free(merge);
 	if (ret)
 		return fail(b, CB_EXIT_FAIL, "configuring failed (log: %s)", b->log);
 
@@ -458,29 +501,54 @@ static void save_compile_s(const char *kernel, double s)
 	free(dir);
 }
 
+/*
+ * The first line of @log that `grep -m1 -E 'error:|Error [0-9]'` would
+ * print, without its newline; NULL when none.
+ */
+static char *first_error(const char *log)
+{
+	char *text = cb_read_file(log, NULL), *line, *found = NULL;
+	regex_t re;
+
+	if (!text)
+		return NULL;
+	if (regcomp(&re, "error:|Error [0-9]", REG_EXTENDED | REG_NOSUB)) {
+		free(text);
+		return NULL;
+	}
+	for (line = text; line && *line && !found; ) {
+		char *eol = strchr(line, '\n');
+
+		if (eol)
+			*eol = '\0';
+		if (!regexec(&re, line, 0, NULL, 0) && *line)
+			found = strdup(line);
+		line = eol ? eol + 1 : NULL;
+	}
+	regfree(&re);
+	free(text);
+	return found;
+}
+
 /* make bzImage in the background; a progress line every few seconds. */
 static int compile(struct kbuild *b, struct progress *p)
 {
 	char *ccache_dir = cb_path(cb_cache_root(), "ccache");
-	char *qcc = cb_shell_quote(ccache_dir), *qroot = cb_shell_quote(cb_cache_root());
-	char *cmd = cb_strdup_printf(
-		"cd %s && CCACHE_DIR=%s CCACHE_BASEDIR=%s KBUILD_BUILD_TIMESTAMP=cowbench "
-		"KBUILD_BUILD_USER=cowbench KBUILD_BUILD_HOST=cowbench "
-		"make O=%s -j%d CC='ccache gcc' HOSTCC='ccache gcc' bzImage",
-		b->qtree, qcc, qroot, b->qobj, b->jobs);
+	char *env_dir = cb_strdup_printf("CCACHE_DIR=%s", ccache_dir);
+	char *env_base = cb_strdup_printf("CCACHE_BASEDIR=%s", cb_cache_root());
+	char *jobs = cb_strdup_printf("-j%d", b->jobs);
+	char *env[] = { env_dir, env_base, "KBUILD_BUILD_TIMESTAMP=cowbench",
+			"KBUILD_BUILD_USER=cowbench", "KBUILD_BUILD_HOST=cowbench", NULL };
+	/* the command line as before: make O=<obj> -jN CC='ccache gcc' ... bzImage */
+	char *argv[] = { "make", b->oarg, jobs, "CC=ccache gcc", "HOSTCC=ccache gcc", "bzImage",
+			 NULL };
+	struct cb_spawn_opts o = { .cwd = b->tree, .log = b->log, .env_add = env };
 	double last_report = cb_now_s();
 	pid_t pid;
-	int status;
+	int status = -1;
 
 	cb_mkdir_p(ccache_dir);
-	pid = fork();
-	if (pid == 0) {
-		char *qlog = cb_shell_quote(b->log);
-		char *full = cb_strdup_printf("( %s ) >>%s 2>&1 </dev/null", cmd, qlog);
-
-		execl("/bin/sh", "sh", "-c", full, (char *)NULL);
-		_exit(127);
-	}
+	pid = cb_spawn_start(argv, &o);
 	while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
 
@@ -506,12 +574,12 @@ static int compile(struct kbuild *b, struct progress *p)
 			       "about 11-17 min on 2 cores)\n", p->kernel, spent);
 		fflush(stdout);
 	}
-	free(cmd);
-	free(qcc);
-	free(qroot);
+	free(jobs);
+	free(env_base);
+	free(env_dir);
 	free(ccache_dir);
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		char *tail = sh_output("grep -m1 -E 'error:|Error [0-9]' %s", b->log);
+		char *tail = first_error(b->log);
 
 		int ret = fail(b, CB_EXIT_FAIL, "compiling kernel %s failed: %s (log: %s)",
 			       b->k->name, tail ? tail : "see the log", b->log);
@@ -523,25 +591,75 @@ static int compile(struct kbuild *b, struct progress *p)
 }
 
 /*
+ * One mm selftest, as `cd @dir && sh ./check_config.sh gcc && gcc ...
+ * $(sed -n 's/^IOURING_EXTRA_LIBS = //p' local_config.mk)` built it: the
+ * libraries check_config.sh found are words of that line.  Exit code.
+ */
+static int build_mm_selftest(const char *log, const char *dir, const char *isystem,
+			     const char *exe, const char *source)
+{
+	static const char key[] = "IOURING_EXTRA_LIBS = ";
+	char *mk_path = cb_path(dir, "local_config.mk"), *mk, *src, *argv[64], *save = NULL;
+	size_t n = 0;
+	int ret;
+
+	ret = RUN(log, dir, "sh", "./check_config.sh", "gcc");
+	if (ret) {
+		free(mk_path);
+		return ret;
+	}
+	mk = cb_read_file(mk_path, NULL);
+	free(mk_path);
+	src = cb_strdup_printf("%s.c", source);
+	for (const char *fixed[] = { "gcc", "-static", "-O2", "-D_GNU_SOURCE", "-isystem",
+				     isystem, "-I..", "-I.", "-o", exe, src, "vm_util.c",
+				     "thp_settings.c", "-lrt", "-lpthread", "-lm", NULL },
+	     **f = fixed; *f; f++)
+		argv[n++] = (char *)*f;
+	for (char *line = mk ? strtok_r(mk, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *wsave = NULL;
+
+		if (strncmp(line, key, sizeof(key) - 1))
+			continue;
+		for (char *w = strtok_r(line + sizeof(key) - 1, " \t", &wsave);
+		     w && n < sizeof(argv) / sizeof(argv[0]) - 1; w = strtok_r(NULL, " \t", &wsave))
+			argv[n++] = w;
+	}
+	argv[n] = NULL;
+	ret = run_in(log, dir, NULL, argv);
+	free(src);
+	free(mk);
+	return ret;
+}
+
+/*
  * The kernel's own selftests (bench/selftests.h), static, from the same
  * tree, against its exported headers, into @outdir/<name>.  Missing ones
  * are not fatal: the selftests suite then records them as missing.
  */
 static int build_selftests(struct kbuild *b, const char *outdir)
 {
-	char *qout = cb_shell_quote(outdir);
 	char *kvm_out = cb_strdup_printf("%s/cowbench-selftests/tools/testing/selftests/kvm",
 					 b->obj);
-	char *qkvm_out = cb_shell_quote(kvm_out);
+	char *mm_dir = cb_path(b->tree, "tools/testing/selftests/mm");
+	char *kvm_dir = cb_path(b->tree, "tools/testing/selftests/kvm");
+	char *isystem = cb_path(b->obj, "usr/include");
+	char *output = cb_strdup_printf("OUTPUT=%s", kvm_out);
+	char *khdr = cb_strdup_printf("KHDR_INCLUDES=-isystem %s/usr/include", b->obj);
+	char *jobs = cb_strdup_printf("-j%d", b->jobs);
 	int ret;
 
-	ret = sh(b->log, "make -C %s O=%s headers_install && mkdir -p %s", b->qtree, b->qobj, qout);
+	ret = RUN(b->log, NULL, "make", "-C", b->tree, b->oarg, "headers_install");
+	if (!ret && cb_mkdir_p(outdir))
+		ret = 1;
 	if (ret)
 		printf("[build %s]     warning: make headers_install failed, so no selftests "
 		       "(rsync missing? scripts/deps.sh installs it; log: %s)\n", b->k->name,
 		       b->log);
 	for (size_t i = 0; i < CB_NR_SELFTESTS && !ret; i++) {
 		const struct cb_selftest *t = &cb_selftests[i];
+		char *exe = cb_path(outdir, t->name);
 		int r;
 
 		if (t->dir == CB_SELFTEST_MM)
@@ -549,29 +667,34 @@ static int build_selftests(struct kbuild *b, const char *outdir)
 			 * As the selftests' Makefile does: its own check_config.sh
 			 * decides liburing, the tree's exported uapi headers come first.
 			 */
-			r = sh(b->log, "cd %s/tools/testing/selftests/mm && sh ./check_config.sh gcc && "
-			       "gcc -static -O2 -D_GNU_SOURCE -isystem %s/usr/include -I.. -I. "
-			       "-o %s/%s %s.c vm_util.c thp_settings.c -lrt -lpthread -lm "
-			       "$(sed -n 's/^IOURING_EXTRA_LIBS = //p' local_config.mk)",
-			       b->qtree, b->qobj, qout, t->name, t->source);
+			r = build_mm_selftest(b->log, mm_dir, isystem, exe, t->source);
 		else
 			/*
 			 * The KVM selftests' own Makefile (its libkvm, per-arch
 			 * lib), objects under the kernel's own O= directory so
 			 * the shared tree stays clean; one target per test.
 			 */
-			r = sh(b->log, "make -C %s/tools/testing/selftests/kvm -j%d OUTPUT=%s "
-			       "KHDR_INCLUDES='-isystem %s/usr/include' EXTRA_CFLAGS=-static "
-			       "%s/%s && cp %s/%s %s/%s",
-			       b->qtree, b->jobs, qkvm_out, b->qobj, qkvm_out, t->source, qkvm_out,
-			       t->source, qout, t->name);
+		{
+			char *target = cb_path(kvm_out, t->source);
+
+			r = RUN(b->log, NULL, "make", "-C", kvm_dir, jobs, output, khdr,
+				"EXTRA_CFLAGS=-static", target);
+			if (!r && cb_copy_file(target, exe))
+				r = 1;
+			free(target);
+		}
+		free(exe);
 		if (r)
 			printf("[build %s]     warning: selftest %s did not build (log: %s)\n",
 			       b->k->name, t->name, b->log);
 	}
-	free(qkvm_out);
+	free(jobs);
+	free(khdr);
+	free(output);
+	free(isystem);
+	free(kvm_dir);
+	free(mm_dir);
 	free(kvm_out);
-	free(qout);
 	return ret;
 }
 
@@ -582,15 +705,13 @@ static int build_selftests(struct kbuild *b, const char *outdir)
  */
 static int publish(struct kbuild *b, const char *tmp, const char *dir)
 {
-	char *old, *qold;
+	char *old;
 	int ret;
 
+	(void)b;
 	if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE)) {
-		char *qtmp = cb_shell_quote(tmp);
-
 		/* @tmp now holds the previous artifact. */
-		sh(b->log, "rm -rf %s", qtmp);
-		free(qtmp);
+		cb_remove_tree(tmp);
 		return 0;
 	}
 	if (errno == ENOENT)	/* nothing to replace */
@@ -599,27 +720,33 @@ static int publish(struct kbuild *b, const char *tmp, const char *dir)
 		return -1;
 	/* A file system without RENAME_EXCHANGE: aside, then in place. */
 	old = cb_strdup_printf("%s.old", dir);
-	qold = cb_shell_quote(old);
-	ret = sh(b->log, "rm -rf %s", qold);
+	ret = cb_remove_tree(old);
 	if (!ret)
 		ret = rename(dir, old) || rename(tmp, dir);
 	if (!ret)
-		sh(b->log, "rm -rf %s", qold);
-	free(qold);
+		cb_remove_tree(old);
 	free(old);
 	return ret;
 }
 
 static int store(struct kbuild *b, double build_s)
 {
-	char *tmp = cb_strdup_printf("%s.tmp", b->a->dir), *qtmp = cb_shell_quote(tmp);
+	char *tmp = cb_strdup_printf("%s.tmp", b->a->dir);
 	char *meta_path = cb_path(tmp, "build.json");
+	char *bz = cb_path(b->obj, "arch/x86/boot/bzImage"), *config = cb_path(b->obj, ".config");
+	char *bz_to = cb_path(tmp, "bzImage"), *config_to = cb_path(tmp, ".config");
+	char *config_copy = cb_path(tmp, "config");
 	json_t *meta;
 	int ret;
 
 	/* Complete before it is published: .config, config, selftests, build.json. */
-	ret = sh(b->log, "rm -rf %s && mkdir -p %s && cp %s/arch/x86/boot/bzImage %s/.config %s/ && "
-		 "cp %s/.config %s/config", qtmp, qtmp, b->qobj, b->qobj, qtmp, qtmp, qtmp);
+	ret = cb_remove_tree(tmp) || cb_mkdir_p(tmp) || cb_copy_file(bz, bz_to) ||
+	      cb_copy_file(config, config_to) || cb_copy_file(config, config_copy);
+	free(config_copy);
+	free(config_to);
+	free(bz_to);
+	free(config);
+	free(bz);
 	if (!ret) {
 		char *selftests = cb_path(tmp, "selftests");
 
@@ -636,7 +763,6 @@ static int store(struct kbuild *b, double build_s)
 		ret = publish(b, tmp, b->a->dir);
 	json_decref(meta);
 	free(meta_path);
-	free(qtmp);
 	free(tmp);
 	return ret ? fail(b, CB_EXIT_FAIL, "cannot store the artifact in %s (log: %s)",
 			  b->a->dir, b->log) : 0;
@@ -792,8 +918,7 @@ int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
 	b.tree = tree_dir(a->source_id);
 	b.obj = cb_strdup_printf("%s/objs/%s", cb_cache_root(), k->name);
 	b.log = cb_strdup_printf("%s/objs/%s.log", cb_cache_root(), k->name);
-	b.qtree = cb_shell_quote(b.tree);
-	b.qobj = cb_shell_quote(b.obj);
+	b.oarg = cb_strdup_printf("O=%s", b.obj);
 	tree_lock = cb_kbuild_tree_lock(a->source_id);
 	obj_lock = cb_kbuild_obj_lock(k->name);
 	/* Only the directories the lock files live in. */
@@ -835,7 +960,6 @@ int cb_kbuild(const struct cb_kdef *k, const struct cb_kbuild_opts *o,
 	free(b.tree);
 	free(b.obj);
 	free(b.log);
-	free(b.qtree);
-	free(b.qobj);
+	free(b.oarg);
 	return ret;
 }

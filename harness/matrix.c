@@ -29,6 +29,7 @@
 #include "report.h"
 #include "results.h"
 #include "util.h"
+#include "value.h"
 #include "../bench/selftests.h"
 
 #define LABEL_W 44
@@ -40,7 +41,7 @@
 
 struct matrix_cell {
 	const char *name;	/* "default.refcount" */
-	json_t *meta;		/* its entry in meta.json "suites" */
+	json_t *meta;		/* its entry in meta.json "cells" */
 	struct cb_results res;	/* empty if micro did not run or finish */
 	char *probes;		/* probes.tap text, or NULL */
 	long nr_probes;		/* its plan: 1..nr_probes */
@@ -56,6 +57,7 @@ struct matrix {
 	size_t n;
 	FILE *out;
 	bool markdown;		/* Markdown table rows instead of aligned text */
+	enum cb_value_mode mode;	/* which value a benchmark row shows */
 };
 
 /* One cell of the table, @width wide in plain text (negative: left-aligned, cut). */
@@ -137,10 +139,8 @@ static void time_row(const struct matrix *m, const char *name, void *arg)
 		char text[32] = "-";
 
 		if (r && r->kind == CB_RES_OK) {
-			struct cb_stat st;
-
-			cb_stat_compute(&r->ns_per_item, &st);
-			snprintf(text, sizeof(text), "%.1f", st.median);
+			snprintf(text, sizeof(text), "%.1f",
+				 cb_series_value(&r->ns_per_item, m->mode));
 		} else if (r) {
 			snprintf(text, sizeof(text), "%s",
 				 r->kind == CB_RES_SKIPPED ? "skipped" :
@@ -1171,10 +1171,11 @@ static int load_cell(struct matrix_cell *c, const char *run_dir, char *err, size
 int cb_matrix_write(json_t *meta, const char *run_dir, FILE *out, bool markdown, char *err,
 		    size_t errlen)
 {
-	json_t *suites = json_object_get(meta, "suites"), *s;
+	json_t *suites = json_object_get(meta, "cells"), *s;
 	const char *mode = json_string_value(json_object_get(meta, "mode")) ?: "?";
 	struct matrix m = { calloc(json_array_size(suites) + 1, sizeof(*m.cell)), 0, out,
-			    markdown };
+			    markdown, cb_value_mode_of(mode) };
+	char title[64];
 	size_t i;
 	int ret = 0;
 
@@ -1185,7 +1186,7 @@ int cb_matrix_write(json_t *meta, const char *run_dir, FILE *out, bool markdown,
 	json_array_foreach(suites, i, s) {
 		struct matrix_cell *c = &m.cell[m.n++];
 
-		c->name = json_string_value(json_object_get(s, "variant"));
+		c->name = json_string_value(json_object_get(s, "cell"));
 		c->meta = s;
 		c->width = c->name && strlen(c->name) > 12 ? (int)strlen(c->name) : 12;
 		/* wide enough for a "skip <why>" of its selftests */
@@ -1211,8 +1212,10 @@ int cb_matrix_write(json_t *meta, const char *run_dir, FILE *out, bool markdown,
 		free(shown);
 	}
 	fputs(" mode)\n", out);
-	print_header(&m, !strcmp(mode, "icount") ? "median, guest instructions per item"
-						 : "median, ns per item");
+	/* the value report tables and check use: its statistic named in the header */
+	snprintf(title, sizeof(title), "%s, %s per item", cb_value_name(m.mode),
+		 m.mode == CB_VALUE_ICOUNT ? "guest instructions" : "ns");
+	print_header(&m, title);
 	for_each_benchmark(&m, time_row, NULL);
 	print_header(&m, "COW copies (spurious) per 1000 items");
 	for_each_benchmark(&m, copy_row, NULL);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The side-by-side table of a VM run's cells: benchmark medians, COW
- * copies per 1000 items, the attack suite's refusal points (attack.json),
- * probes, selftests and kernel BUG/WARNING counts.
+ * The side-by-side table of a VM run's cells: benchmark values (the
+ * mode's cb_series_value(), named in the table's header), COW copies per
+ * 1000 items, the attack suite's refusal points (attack.json), probes,
+ * selftests and kernel BUG/WARNING counts.
  */
 #ifndef CB_MATRIX_H
 #define CB_MATRIX_H

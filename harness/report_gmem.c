@@ -38,6 +38,7 @@
 #include "dataset.h"
 #include "report.h"
 #include "util.h"
+#include "value.h"
 
 #define EMAIL_WIDTH 72
 #define GMEM_PREFIX "gmem/"
@@ -101,7 +102,7 @@ static bool micro_present(const struct report *r)
 /* The cell's name in its dataset (r->cell[].name may carry "@N"). */
 static const char *cell_variant(const struct report_cell *c)
 {
-	return json_string_value(json_object_get(c->meta, "variant")) ?: c->name;
+	return json_string_value(json_object_get(c->meta, "cell")) ?: c->name;
 }
 
 /* V_XFAIL, V_XPASS: a negative control ("# TODO") that leaked, or did not */
@@ -439,10 +440,8 @@ static void cost_text(const struct report *r, const struct cb_result *res, char 
 		/* some repetitions refused: their costs are in the statistic, so none */
 		snprintf(buf, len, "refused %zu/%zu", refused, res->ns_per_item.n);
 	} else {
-		struct cb_stat st;
-
-		cb_stat_compute(&res->ns_per_item, &st);
-		snprintf(buf, len, "%.1f", report_icount(r) ? st.min : st.median);
+		snprintf(buf, len, "%.1f",
+			 cb_series_value(&res->ns_per_item, cb_value_mode_of(r->mode)));
 	}
 }
 
@@ -921,7 +920,9 @@ int report_gmem_plot(const struct report *r, const char *dir, char *err, size_t 
 
 				cb_stat_compute(&res->r[idx[a]].ns_per_item, &st);
 				fprintf(f, "%g %.6g %.6g %.6g\n", sizes[a],
-					report_icount(r) ? st.min : st.median, st.min, st.max);
+					cb_series_value(&res->r[idx[a]].ns_per_item,
+							cb_value_mode_of(r->mode)),
+					st.min, st.max);
 			}
 			free(idx);
 			free(sizes);

@@ -13,6 +13,7 @@
  *              (report_gmem.c, with report_gnuplot() and the data helpers)
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,10 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "cb_spawn.h"
 #include "report.h"
 #include "util.h"
+#include "value.h"
 
 #ifndef COWBENCH_SOURCE_DIR
 #define COWBENCH_SOURCE_DIR "."
@@ -98,8 +101,8 @@ static int gnuplot(const char *dir, const char *template, const char *name, cons
 	char *script, *setup = NULL, *log, *data, *svg;
 	size_t len;
 	FILE *code;
-	int status = -1, fd;
-	pid_t pid;
+	int status = -1;
+	bool missing;
 
 	if (!plots) {
 		snprintf(err, errlen, "%s/plots: %s", COWBENCH_SOURCE_DIR, strerror(errno));
@@ -124,25 +127,16 @@ static int gnuplot(const char *dir, const char *template, const char *name, cons
 		gp_string(code, strs[i + 1]);
 	}
 	fclose(code);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
+	{
+		/* in @dir: the names in @setup are relative to it */
 		char *argv[] = { "gnuplot", "-e", setup, script, NULL };
+		struct cb_spawn_opts o = { .cwd = dir, .log = log };
 
-		if (chdir(dir))
-			_exit(126);
-		fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
+		status = cb_spawn(argv, &o);
+		missing = status == -1 && errno == ENOENT;
 	}
-	if (pid > 0)
-		waitpid(pid, &status, 0);
-	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (missing || (WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
 			snprintf(err, errlen, "gnuplot not found: install it (scripts/deps.sh "
 				 "installs gnuplot-nox)");
 		} else {
@@ -383,7 +377,8 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 
 				cb_stat_compute(&res->r[idx[a]].ns_per_item, &st);
 				fprintf(f, "%g %.6g %.6g %.6g\n", sizes[a],
-					(report_icount(r) ? st.min : st.median) * scale,
+					cb_series_value(&res->r[idx[a]].ns_per_item,
+							cb_value_mode_of(r->mode)) * scale,
 					st.min * scale, st.max * scale);
 			}
 			blocks++;

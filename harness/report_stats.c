@@ -6,12 +6,12 @@
  *
  * In icount mode the numbers are guest instructions.  The same work
  * executes the same instructions; an interrupt or a kworker landing in a
- * repetition only adds.  So the value is the minimum over the repetitions
- * (as `check` gates) and a threshold marks a change: 0.5%, or twice the
- * gap between either side's two lowest repetitions where they are not
- * exact.  In
- * wall-clock modes noise goes both ways: the value is the median, and a
- * two-sided Mann-Whitney U test on the repetitions, p < 0.05, marks it.
+ * repetition only adds.  So the value (cb_series_value(), value.h) is the
+ * minimum over the repetitions (as `check` gates) and a threshold marks a
+ * change: 0.5%, or twice the gap between either side's two lowest
+ * repetitions where they are not exact.  In wall-clock modes noise goes
+ * both ways: the value is the median, and a two-sided Mann-Whitney U test
+ * on the repetitions, p < 0.05, marks it.
  *
  * The bootstrap resamples both sides' repetitions (GSL, Mersenne twister
  * with a fixed seed: the same dataset gives the same report, byte for
@@ -29,13 +29,14 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "report.h"
+#include "value.h"
 
 #define BOOTSTRAP_RESAMPLES 2000
 #define BOOTSTRAP_SEED 29374
 
 bool report_icount(const struct report *r)
 {
-	return !strcmp(r->mode, "icount");
+	return cb_value_mode_of(r->mode) == CB_VALUE_ICOUNT;
 }
 
 double report_icount_limit(const struct report *r, const char *name, double gap_pct)
@@ -61,7 +62,7 @@ const char *report_method(const struct report *r)
 
 const char *report_statistic(const struct report *r)
 {
-	return report_icount(r) ? "minimum" : "median";
+	return cb_value_name(cb_value_mode_of(r->mode));
 }
 
 /*
@@ -112,32 +113,38 @@ static double low_spread_pct(const double *sorted, size_t n)
 	return n > 1 && sorted[0] > 0 ? (sorted[1] - sorted[0]) / sorted[0] * 100 : 0;
 }
 
-/* The minimum (@minimum) or the median of @n values, sorting them. */
-static double statistic(double *v, size_t n, bool minimum)
+/* The two lowest repetitions' gap of @s, in % (low_spread_pct()). */
+static double series_low_spread_pct(const struct cb_series *s)
 {
-	gsl_sort(v, 1, n);
-	return minimum ? v[0] : gsl_stats_median_from_sorted_data(v, 1, n);
+	double sorted[CB_MAX_REPS];
+
+	memcpy(sorted, s->v, s->n * sizeof(double));
+	gsl_sort(sorted, 1, s->n);
+	return low_spread_pct(sorted, s->n);
 }
 
-static double resampled(gsl_rng *rng, const struct cb_series *s, double *scratch, bool minimum)
+/* The value of a resample (with replacement) of @s. */
+static double resampled(gsl_rng *rng, const struct cb_series *s, struct cb_series *scratch,
+			enum cb_value_mode mode)
 {
-	gsl_ran_sample(rng, scratch, s->n, (void *)s->v, s->n, sizeof(double));
-	return statistic(scratch, s->n, minimum);
+	scratch->n = s->n;
+	gsl_ran_sample(rng, scratch->v, s->n, (void *)s->v, s->n, sizeof(double));
+	return cb_series_value(scratch, mode);
 }
 
-/* 95% percentile-bootstrap interval of the change of the statistic, in %. */
+/* 95% percentile-bootstrap interval of the change of the value, in %. */
 static void bootstrap_change(const struct cb_series *base, const struct cb_series *now,
-			     bool minimum, double *lo, double *hi)
+			     enum cb_value_mode mode, double *lo, double *hi)
 {
 	static double change[BOOTSTRAP_RESAMPLES];
-	double scratch[CB_MAX_REPS];
+	struct cb_series scratch;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	size_t k = 0;
 
 	gsl_rng_set(rng, BOOTSTRAP_SEED);
 	for (size_t i = 0; i < BOOTSTRAP_RESAMPLES; i++) {
-		double mb = resampled(rng, base, scratch, minimum);
-		double mn = resampled(rng, now, scratch, minimum);
+		double mb = resampled(rng, base, &scratch, mode);
+		double mn = resampled(rng, now, &scratch, mode);
 
 		if (mb > 0)
 			change[k++] = (mn - mb) / mb * 100;
@@ -155,8 +162,7 @@ static void bootstrap_change(const struct cb_series *base, const struct cb_serie
 bool report_compare(const struct report *r, size_t c, size_t i, struct report_row *row)
 {
 	const struct report_cell *b = &r->cell[r->base], *n = &r->cell[c];
-	bool minimum = report_icount(r);
-	double scratch[CB_MAX_REPS], spread_b, spread_n;
+	enum cb_value_mode mode = cb_value_mode_of(r->mode);
 	struct cb_stat sb, sn;
 
 	memset(row, 0, sizeof(*row));
@@ -170,22 +176,20 @@ bool report_compare(const struct report *r, size_t c, size_t i, struct report_ro
 		return false;
 	cb_stat_compute(&row->base->ns_per_item, &sb);
 	cb_stat_compute(&row->now->ns_per_item, &sn);
-	memcpy(scratch, row->base->ns_per_item.v, row->base->ns_per_item.n * sizeof(double));
-	row->base_value = statistic(scratch, row->base->ns_per_item.n, minimum);
-	spread_b = low_spread_pct(scratch, row->base->ns_per_item.n);
-	memcpy(scratch, row->now->ns_per_item.v, row->now->ns_per_item.n * sizeof(double));
-	row->now_value = statistic(scratch, row->now->ns_per_item.n, minimum);
-	spread_n = low_spread_pct(scratch, row->now->ns_per_item.n);
+	row->base_value = cb_series_value(&row->base->ns_per_item, mode);
+	row->now_value = cb_series_value(&row->now->ns_per_item, mode);
 	row->cv_base = sb.cv * 100;
 	row->cv_now = sn.cv * 100;
 	row->change = row->base_value > 0 ?
 		      (row->now_value - row->base_value) / row->base_value * 100 : 0;
-	bootstrap_change(&row->base->ns_per_item, &row->now->ns_per_item, minimum, &row->ci_lo,
+	bootstrap_change(&row->base->ns_per_item, &row->now->ns_per_item, mode, &row->ci_lo,
 			 &row->ci_hi);
-	if (minimum) {
+	if (mode == CB_VALUE_ICOUNT) {
+		double spread = fmax(series_low_spread_pct(&row->base->ns_per_item),
+				     series_low_spread_pct(&row->now->ns_per_item));
+
 		row->p = NAN;
-		row->significant = fabs(row->change) >
-				   report_icount_limit(r, row->name, fmax(spread_b, spread_n));
+		row->significant = fabs(row->change) > report_icount_limit(r, row->name, spread);
 	} else {
 		row->p = mann_whitney_p(&row->base->ns_per_item, &row->now->ns_per_item);
 		row->significant = row->p < CB_REPORT_P_LIMIT;

@@ -13,6 +13,7 @@
 
 #include "cowbench.h"
 #include "util.h"
+#include "value.h"
 
 static bool is_decoration(const char *part)
 {
@@ -509,9 +510,14 @@ static void print_time(FILE *out, double ns, const char *item)
 
 void cb_results_print(const struct cb_results *res, FILE *out)
 {
+	cb_results_print_value(res, CB_VALUE_WALL, out);
+}
+
+void cb_results_print_value(const struct cb_results *res, enum cb_value_mode mode, FILE *out)
+{
 	size_t skipped = 0;
 
-	fprintf(out, "%-40s %18s %7s %4s  %s\n", "benchmark", "median", "cv", "reps",
+	fprintf(out, "%-40s %18s %7s %4s  %s\n", "benchmark", cb_value_name(mode), "cv", "reps",
 		"events per item (median)");
 	for (size_t i = 0; i < res->n; i++) {
 		const struct cb_result *r = &res->r[i];
@@ -523,7 +529,7 @@ void cb_results_print(const struct cb_results *res, FILE *out)
 		}
 		cb_stat_compute(&r->ns_per_item, &st);
 		fprintf(out, "%-40s ", r->name);
-		print_time(out, st.median, r->item[0] ? r->item : "item");
+		print_time(out, cb_series_value(&r->ns_per_item, mode), r->item[0] ? r->item : "item");
 		fprintf(out, " %6.1f%% %4zu ", st.cv * 100, st.n);
 		struct cb_event_list ev;
 

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "value.h"
+
 /*
  * Limits of what one suite's JSON may hold.  A file beyond any of them is
  * refused with the limit in the message, never cut to fit: a dataset is
@@ -131,7 +133,13 @@ void cb_event_list_add(struct cb_event_list *l, const struct cb_result *r);
  * (@r NULL, skipped or failed).
  */
 double cb_result_event_median(const struct cb_result *r, const char *name);
-/* The run's summary table: medians, CV, key events per item, skips. */
+/*
+ * The run's summary table: per benchmark its value in @mode
+ * (cb_series_value(), the column named by cb_value_name()), CV, key
+ * events per item, then the skips.
+ */
+void cb_results_print_value(const struct cb_results *res, enum cb_value_mode mode, FILE *out);
+/* cb_results_print_value() of the median (wall-clock modes). */
 void cb_results_print(const struct cb_results *res, FILE *out);
 
 #endif

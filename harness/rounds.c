@@ -4,6 +4,7 @@
  * micro.json is a Google benchmark document like any other: results.c
  * reads it the same way, so the report and check need not know.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "cb_spawn.h"
 #include "results.h"
 #include "rounds.h"
 #include "util.h"
@@ -104,17 +106,27 @@ int cb_rounds_merge(const char *cell_dir, int rounds, int *merged, char *err, si
 	}
 	if (!ret) {
 		/* round 1's TAP files and guest records, for the matrix and the report */
-		char *first = cb_round_dir(cell_dir, 1), *q = cb_shell_quote(first);
-		char *cmd = cb_strdup_printf("cd %s && find . -mindepth 1 -maxdepth 1 "
-					     "! -name micro.json ! -name results.stream "
-					     "-exec cp -a {} .. \\;", q);
+		char *first = cb_round_dir(cell_dir, 1);
+		DIR *d = opendir(first);
+		struct dirent *e;
 
-		if (system(cmd)) {
-			snprintf(err, errlen, "%s: cannot copy its files up", first);
-			ret = -1;
+		ret = d ? 0 : -1;
+		while (d && !ret && (e = readdir(d))) {
+			char *from, *to;
+
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+			    !strcmp(e->d_name, "micro.json") || !strcmp(e->d_name, "results.stream"))
+				continue;
+			from = cb_path(first, e->d_name);
+			to = cb_path(cell_dir, e->d_name);
+			ret = cb_copy_tree(from, to);
+			free(to);
+			free(from);
 		}
-		free(cmd);
-		free(q);
+		if (d)
+			closedir(d);
+		if (ret)
+			snprintf(err, errlen, "%s: cannot copy its files up", first);
 		free(first);
 	}
 out:

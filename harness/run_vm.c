@@ -88,8 +88,8 @@ static json_t *find_cell(json_t *meta, const char *cell)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(json_object_get(meta, "suites"), i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "variant")) ?: "", cell))
+	json_array_foreach(json_object_get(meta, "cells"), i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "cell")) ?: "", cell))
 			return s;
 	return NULL;
 }
@@ -564,7 +564,7 @@ static void print_tap_lines(json_t *cell, const char *dir)
 		json_t *secs = json_object_get(t, "seconds");
 		char *shown = why ? cb_printable(why) : NULL;
 
-		printf("%s %s: ", json_string_value(json_object_get(cell, "variant")), name);
+		printf("%s %s: ", json_string_value(json_object_get(cell, "cell")), name);
 		if (shown)
 			printf("skip %s", shown);
 		else
@@ -593,8 +593,8 @@ static int summarise_cells(const struct cb_run_opts *o, const char *run_dir, jso
 	json_t *s;
 	int ret = CB_EXIT_OK;
 
-	json_array_foreach(json_object_get(meta, "suites"), i, s) {
-		const char *cell = json_string_value(json_object_get(s, "variant"));
+	json_array_foreach(json_object_get(meta, "cells"), i, s) {
+		const char *cell = json_string_value(json_object_get(s, "cell"));
 		const char *status = json_string_value(json_object_get(s, "status"));
 		char *dir = cb_path(run_dir, cell);
 		char *json_path = cb_path(dir, "micro.json");
@@ -723,8 +723,8 @@ static void merge_rounds(const struct cb_run_opts *o, const char *run_dir, json_
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(json_object_get(meta, "suites"), i, s) {
-		const char *cell = json_string_value(json_object_get(s, "variant"));
+	json_array_foreach(json_object_get(meta, "cells"), i, s) {
+		const char *cell = json_string_value(json_object_get(s, "cell"));
 		char *dir = cb_path(run_dir, cell), err[1024];
 		int merged;
 
@@ -921,9 +921,9 @@ int cb_run_vm(const struct cb_run_opts *given)
 				break;
 			}
 			if (!s)
-				s = cb_dataset_add_suite(meta, cell, o->suites);
+				s = cb_dataset_add_cell(meta, cell, o->suites);
 			json_object_set_new(s, "kernel", json_string(k->def.name));
-			json_object_set_new(s, "variant_name", json_string(v->name));
+			json_object_set_new(s, "variant", json_string(v->name));
 			if (o->rounds == 1)
 				run_cell(o, run_dir, accel, icount, k, v, 0, s, &stop);
 			else
@@ -937,7 +937,7 @@ int cb_run_vm(const struct cb_run_opts *given)
 		size_t i;
 		json_t *s;
 
-		json_array_foreach(json_object_get(meta, "suites"), i, s)
+		json_array_foreach(json_object_get(meta, "cells"), i, s)
 			json_object_del(s, "resumed_done");
 	}
 	write_meta(run_dir, meta, &stop);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "util.h"
+#include "cb_spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -255,53 +256,18 @@ char *cb_self_dir(void)
 
 char *cb_command_line_output(char *const argv[])
 {
-	int fds[2];
-	char buf[512], chunk[512];
-	size_t used = 0;
-	ssize_t n;
+	struct cb_spawn_opts o = { .quiet = true };	/* stderr to /dev/null */
 	int status;
-	pid_t pid;
+	char *out = cb_spawn_capture(argv, &o, 511, NULL, NULL, &status);
 
-	if (pipe2(fds, O_CLOEXEC))
+	if (!out)
 		return NULL;
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
+	out[strcspn(out, "\n")] = '\0';
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) || !out[0]) {
+		free(out);
 		return NULL;
 	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(fds[1], 1);
-		if (null >= 0)
-			dup2(null, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	/* Read to the end (keeping what fits): a child cut off dies of SIGPIPE. */
-	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0) {
-		size_t keep = sizeof(buf) - 1 - used;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		keep = (size_t)n < keep ? (size_t)n : keep;
-		memcpy(buf + used, chunk, keep);
-		used += keep;
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return NULL;
-	}
-	buf[used] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || !buf[0])
-		return NULL;
-	return check_alloc(strdup(buf));
+	return out;
 }
 
 /*

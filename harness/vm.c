@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "vm.h"
+#include "cb_protocol.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,7 +121,7 @@ static int buf_scan_new_lines(struct console_buf *b, int *seen_up, int *qemu_sig
 		const char *term;
 
 		*eol = '\0';
-		if (!*seen_up && strstr(line, "cowbench-guest: up ")) {
+		if (!*seen_up && strstr(line, CB_PROTO_UP)) {
 			*seen_up = 1;
 			ret |= LINE_UP;
 		}

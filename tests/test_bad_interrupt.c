@@ -320,7 +320,7 @@ static struct count count_rows(const char *dir)
 
 static const char *suite_str(json_t *meta, const char *key)
 {
-	json_t *suite = json_array_get(json_object_get(meta, "suites"), 0);
+	json_t *suite = json_array_get(json_object_get(meta, "cells"), 0);
 
 	return json_string_value(json_object_get(suite, key)) ?: "";
 }

@@ -25,12 +25,8 @@ static char *baseline;
 static int check(const char *args, char **out)
 {
 	char *log = cb_path(tmpdir, "check.log");
-	char *cmd = cb_strdup_printf("'%s' check %s >'%s' 2>&1", COWBENCH_BIN, args, log);
-	int rc = sh_status(cmd);
+	int rc = run_capture(NULL, log, out, "check %s", args);
 
-	*out = cb_read_file(log, NULL);
-	assert_non_null(*out);
-	free(cmd);
 	free(log);
 	return rc;
 }

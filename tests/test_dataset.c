@@ -57,7 +57,7 @@ static void test_meta_round_trip(void **state)
 	char err[512] = "";
 
 	(void)state;
-	suite = cb_dataset_add_suite(meta, "host", "micro");
+	suite = cb_dataset_add_cell(meta, "host", "micro");
 	json_object_set_new(suite, "status", json_string("ok"));
 	assert_int_equal(cb_dataset_write_meta(dir, meta), 0);
 
@@ -67,8 +67,8 @@ static void test_meta_round_trip(void **state)
 	assert_true(json_is_string(json_object_get(json_object_get(back, "kernel"), "release")));
 	assert_true(json_is_string(json_object_get(json_object_get(back, "cowbench"), "version")));
 	assert_true(json_is_integer(json_object_get(json_object_get(back, "host"), "nr_cpus")));
-	suite = json_array_get(json_object_get(back, "suites"), 0);
-	assert_string_equal(json_string_value(json_object_get(suite, "variant")), "host");
+	suite = json_array_get(json_object_get(back, "cells"), 0);
+	assert_string_equal(json_string_value(json_object_get(suite, "cell")), "host");
 	assert_string_equal(json_string_value(json_object_get(suite, "status")), "ok");
 	/* The atomic write left no temporary file behind. */
 	char *listing[] = { "sh", "-c", "ls \"$0\" | grep -c tmp || true", dir, NULL };
@@ -134,9 +134,48 @@ static void test_shell_quote(void **state)
 	free(q);
 }
 
+/*
+ * Format 1 (until issue 16) named the cells "suites", a cell's name
+ * "variant" and its variant "variant_name": read as format 2's "cells",
+ * "cell" and "variant", so every reader sees one set of names.
+ */
+static void test_meta_format_1_is_read_as_2(void **state)
+{
+	char *dir = cb_dataset_create(tmpdir, "format1"), *path = cb_path(dir, "meta.json");
+	static const char old[] =
+		"{\"format\": 1, \"mode\": \"icount\", \"suites\": ["
+		"{\"variant\": \"default.gmem-rmap\", \"variant_name\": \"gmem-rmap\", "
+		"\"status\": \"ok\"}, {\"variant\": \"host\", \"status\": \"ok\"}]}";
+	char err[512] = "";
+	json_t *meta, *c;
+
+	(void)state;
+	assert_int_equal(cb_write_file_atomic(path, old, strlen(old)), 0);
+	meta = cb_dataset_read_meta(dir, err, sizeof(err));
+	if (!meta)
+		fail_msg("%s", err);
+	assert_int_equal(json_integer_value(json_object_get(meta, "format")), CB_DATASET_FORMAT);
+	assert_null(json_object_get(meta, "suites"));
+	c = json_array_get(json_object_get(meta, "cells"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "cell")), "default.gmem-rmap");
+	assert_string_equal(json_string_value(json_object_get(c, "variant")), "gmem-rmap");
+	assert_null(json_object_get(c, "variant_name"));
+	c = json_array_get(json_object_get(meta, "cells"), 1);
+	assert_string_equal(json_string_value(json_object_get(c, "cell")), "host");
+	assert_null(json_object_get(c, "variant"));
+	json_decref(meta);
+	/* a format it does not know is refused, naming the file */
+	assert_int_equal(cb_write_file_atomic(path, "{\"format\": 3, \"cells\": []}", 26), 0);
+	assert_null(cb_dataset_read_meta(dir, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a cowbench dataset of format 1 or 2"));
+	free(path);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_meta_format_1_is_read_as_2),
 		cmocka_unit_test(test_create_is_unique),
 		cmocka_unit_test(test_create_is_absolute),
 		cmocka_unit_test(test_meta_round_trip),

@@ -65,15 +65,20 @@ static void assert_line(const char *text, const char *pattern)
 		fail_msg("no line matches /%s/ in:\n%s", pattern, text);
 }
 
+/*
+ * icount mode: a benchmark's row is the minimum over its repetitions, the
+ * value report's comparison and check use (cb_series_value()), and the
+ * header says so.
+ */
 static void test_matrix_rows(void **state)
 {
 	char *text = matrix_text(false);
 
 	(void)state;
-	assert_line(text, "^median, guest instructions per item +k\\.safe +k\\.unsafe$");
+	assert_line(text, "^minimum, guest instructions per item +k\\.safe +k\\.unsafe$");
 	assert_line(text, "^fault/reuse/2MiB/thp:off +1600\\.0 +1610\\.0$");
-	/* median of 6500 and 6501 */
-	assert_line(text, "^specref/reuse-1M/2MiB/thp:off +6500\\.5 +4900\\.0$");
+	/* the minimum of 6500 and 6501 */
+	assert_line(text, "^specref/reuse-1M/2MiB/thp:off +6500\\.0 +4900\\.0$");
 	/* a benchmark only one cell has, skipped there */
 	assert_line(text, "^pin/longterm/2MiB/thp:off +- +skipped$");
 	/* copies per 1000 items: 0.1 per page is 100 */
@@ -127,13 +132,13 @@ static void test_matrix_policies(void **state)
 	free(text);
 	/* a dataset from before the counter: no tainted row; a non-count: "?" */
 	meta = matrix_meta();
-	json_object_del(json_array_get(json_object_get(meta, "suites"), 0), "tainted");
-	json_object_set_new(json_array_get(json_object_get(meta, "suites"), 1), "tainted",
+	json_object_del(json_array_get(json_object_get(meta, "cells"), 0), "tainted");
+	json_object_set_new(json_array_get(json_object_get(meta, "cells"), 1), "tainted",
 			    json_null());
 	text = matrix_of(meta, false, 0, err, sizeof(err));
 	assert_line(text, "^policy tainted \\(DEBUG_VM checks skipped\\) +- +\\?$");
 	free(text);
-	json_object_del(json_array_get(json_object_get(meta, "suites"), 1), "tainted");
+	json_object_del(json_array_get(json_object_get(meta, "cells"), 1), "tainted");
 	text = matrix_of(meta, false, 0, err, sizeof(err));
 	assert_null(strstr(text, "policy tainted"));
 	free(text);
@@ -162,14 +167,31 @@ static void test_matrix_series_events(void **state)
 	free(text);
 }
 
-/* The same tables as Markdown, for reports. */
+/* A wall-clock dataset's rows are the median of the repetitions, and say so. */
+static void test_matrix_rows_wall(void **state)
+{
+	char err[512];
+	json_t *meta = matrix_meta();
+	char *text;
+
+	(void)state;
+	json_object_set_new(meta, "mode", json_string("kvm"));
+	text = matrix_of(meta, false, 0, err, sizeof(err));
+	assert_line(text, "^median, ns per item +k\\.safe +k\\.unsafe$");
+	/* the median of 6500 and 6501 */
+	assert_line(text, "^specref/reuse-1M/2MiB/thp:off +6500\\.5 +4900\\.0$");
+	json_decref(meta);
+	free(text);
+}
+
+/* The same tables as Markdown, for reports (icount: the minimum). */
 static void test_matrix_markdown(void **state)
 {
 	char *text = matrix_text(true);
 
 	(void)state;
 	assert_line(text, "^## Side by side \\(icount mode\\)$");
-	assert_line(text, "^\\| median, guest instructions per item \\| k\\.safe \\| k\\.unsafe \\|$");
+	assert_line(text, "^\\| minimum, guest instructions per item \\| k\\.safe \\| k\\.unsafe \\|$");
 	assert_line(text, "^\\|---\\|---:\\|---:\\|$");
 	assert_line(text, "^\\| probe 1: CVE-2020-29374 vmsplice after fork \\| ok \\| NOT OK \\|$");
 	assert_line(text, "^\\| selftest\\.cow pass/fail/skip \\| 743/0/18 \\| 560/183/18 \\|$");
@@ -187,7 +209,7 @@ static void test_matrix_untrusted_strings(void **state)
 	json_t *meta = matrix_meta();
 
 	(void)state;
-	json_object_set_new(json_array_get(json_object_get(meta, "suites"), 1), "status",
+	json_object_set_new(json_array_get(json_object_get(meta, "cells"), 1), "status",
 			    json_string("ok\033[2J\n| x_*"));
 	text = matrix_of(meta, false, 0, err, sizeof(err));
 	assert_line(text, "^status +ok +ok\\?\\[2J\\?\\| x_\\*$");
@@ -208,7 +230,7 @@ static void test_matrix_refuses_a_path(void **state)
 	json_t *meta = matrix_meta();
 
 	(void)state;
-	json_object_set_new(json_array_get(json_object_get(meta, "suites"), 0), "variant",
+	json_object_set_new(json_array_get(json_object_get(meta, "cells"), 0), "cell",
 			    json_string("../x"));
 	text = matrix_of(meta, true, -1, err, sizeof(err));
 	assert_string_equal(text, "");
@@ -346,6 +368,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matrix_rows),
+		cmocka_unit_test(test_matrix_rows_wall),
 		cmocka_unit_test(test_matrix_markdown),
 		cmocka_unit_test(test_matrix_policies),
 		cmocka_unit_test(test_matrix_series_events),

@@ -24,11 +24,10 @@
 /* Run cowbench with @args into a fresh parent dir; returns the exit code. */
 static int run_cowbench(const char *out, const char *args)
 {
-	char *cmd = cb_strdup_printf("'%s' run --host --out '%s' %s >'%s.log' 2>&1",
-				     COWBENCH_BIN, out, args, out);
-	int ret = sh_status(cmd);
+	char *log = cb_strdup_printf("%s.log", out);
+	int ret = run_capture(NULL, log, NULL, "run --host --out '%s' %s", out, args);
 
-	free(cmd);
+	free(log);
 	return ret;
 }
 
@@ -76,7 +75,7 @@ static void test_quick_suite_has_a_row_for_every_benchmark(void **state)
 	dir = only_dataset(parent);
 	meta = load_json(dir, "meta.json");
 	assert_string_equal(json_string_value(json_object_get(meta, "mode")), "host");
-	suite = json_array_get(json_object_get(meta, "suites"), 0);
+	suite = json_array_get(json_object_get(meta, "cells"), 0);
 	assert_string_equal(json_string_value(json_object_get(suite, "status")), "ok");
 	assert_string_equal(json_string_value(json_object_get(suite, "exit")), "exit 0");
 
@@ -126,7 +125,7 @@ static void test_crashing_runner_keeps_dataset(void **state)
 	assert_int_equal(run_cowbench(parent, args), 1);
 	dir = only_dataset(parent);
 	meta = load_json(dir, "meta.json");
-	suite = json_array_get(json_object_get(meta, "suites"), 0);
+	suite = json_array_get(json_object_get(meta, "cells"), 0);
 	assert_string_equal(json_string_value(json_object_get(suite, "status")), "crashed");
 	assert_non_null(strstr(json_string_value(json_object_get(suite, "exit")), "signal 11"));
 	console = cb_path(dir, "host/micro.console");

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -446,6 +447,27 @@ static void test_initramfs_reproducible(void **state)
 	}
 	assert_int_equal(len[0], len[1]);
 	assert_memory_equal(text[0], text[1], len[0]);
+	{
+		/* nor by the caller's umask: modes are the archive's, not the disk's */
+		char *work = cb_strdup_printf("%s/pack-umask", tmpdir);
+		char *path = cb_strdup_printf("%s.cpio", work), *other;
+		mode_t saved = umask(077);
+		size_t other_len;
+		int r;
+
+		job.perturb = 0;
+		r = cb_initramfs_build(bindir, NULL, &job, work, path, err, sizeof(err));
+		umask(saved);
+		if (r)
+			fail_msg("initramfs: %s", err);
+		other = cb_read_file(path, &other_len);
+		assert_non_null(other);
+		assert_int_equal(other_len, len[0]);
+		assert_memory_equal(other, text[0], len[0]);
+		free(other);
+		free(path);
+		free(work);
+	}
 	assert_true(len[2] > len[0] + 4000);
 	assert_non_null(memmem(text[2], len[2], "cowbench/perturb", 16));
 	assert_null(memmem(text[0], len[0], "cowbench/perturb", 16));
@@ -454,6 +476,42 @@ static void test_initramfs_reproducible(void **state)
 		free(a[i]);
 	}
 	free(bindir);
+}
+
+/*
+ * The newc writer makes, byte for byte, what the archive was made with
+ * before it was written in-process: the golden hash is of
+ *   cd tree && find . -mindepth 1 -exec touch -h -d @1577836800 {} + &&
+ *   find . -mindepth 1 | LC_ALL=C sort |
+ *   cpio --quiet -o -H newc --reproducible -R 0:0     (GNU cpio 2.13)
+ * of this tree (the modes as listed; "b.txt" sorts before "b/c": whole
+ * names are sorted, not each directory's entries).  The entries go in
+ * shuffled: the order they are given in does not matter.
+ */
+static void test_newc_golden(void **state)
+{
+	struct cb_newc_entry e[] = {
+		{ "b/g", S_IFREG | 0644, "abc", 3 },
+		{ "b/c", S_IFDIR | 0755, NULL, 0 },
+		{ "a-x/run", S_IFREG | 0755, "#!x\n12345", 9 },
+		{ "b.txt", S_IFREG | 0600, "", 0 },
+		{ "b", S_IFDIR | 0755, NULL, 0 },
+		{ "b/c/f", S_IFREG | 0644, "hello\n", 6 },
+		{ "a-x", S_IFDIR | 0755, NULL, 0 },
+	};
+	char *out = NULL, hash[65];
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(cb_newc_archive(e, sizeof(e) / sizeof(e[0]), &out, &len), 0);
+	assert_int_equal(len, 1024);
+	/* "a-x": inode 0, a directory 0755, uid/gid 0, 2 links, mtime 2020-01-01 */
+	assert_memory_equal(out, "070701" "00000000" "000041ED" "00000000" "00000000"
+			    "00000002" "5E0BE100", 54);
+	assert_non_null(memmem(out, len, "TRAILER!!!", 11));
+	cb_sha256_hex(out, len, hash);
+	assert_string_equal(hash, "0a4e584cc2b0843fdb8d2e9920cdb5720fd5297e3512635675ad0b9dbbfa26de");
+	free(out);
 }
 
 /*
@@ -681,10 +739,10 @@ static void test_guest_records_policy_dir(void **state)
 	assert_int_equal(record_policies("/nonexistent/cowbench", cell, ""), 0);
 	assert_int_equal(access(cell, F_OK), -1);
 
-	/* through the frames to the host, as send_results() sends them */
+	/* through the frames to the host, as send_results() sends its tree */
 	fd = open(stream_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
-	send_policies(fd, root);
+	send_tree(fd, root, "");
 	cb_write_all(fd, "COWBENCH-DONE\n", 14);
 	close(fd);
 	text = cb_read_file(stream_path, &len);
@@ -860,6 +918,7 @@ int main(void)
 		cmocka_unit_test(test_job_refuses_control_characters),
 		cmocka_unit_test(test_guest_reads_job_strictly),
 		cmocka_unit_test(test_initramfs_reproducible),
+		cmocka_unit_test(test_newc_golden),
 		cmocka_unit_test(test_qemu_argv),
 		cmocka_unit_test(test_cache_keys),
 		cmocka_unit_test(test_policy_check),

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared by the test programs: a scratch directory per program (cmocka group
- * setup and teardown), running a command for its exit code, and finding the
- * one dataset a run wrote.  Include after <cmocka.h>.
+ * setup and teardown), running a command for its exit code, running cowbench
+ * and capturing its output, and finding the one dataset a run wrote.
+ * Include after <cmocka.h>.
  */
 #ifndef CB_TESTUTIL_H
 #define CB_TESTUTIL_H
 
 #include <dirent.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,6 +46,37 @@ static inline int sh_status(const char *cmd)
 	assert_true(WIFEXITED(status));
 	return WEXITSTATUS(status);
 }
+
+#ifdef COWBENCH_BIN
+/*
+ * The one run-and-capture helper: `[@env] cowbench ARGS` through the shell,
+ * ARGS from @fmt (quote paths in it), stdout and stderr both into @log;
+ * returns the exit code (the test fails unless it exited normally).  With
+ * @out, the log's text as well (malloc'd; the test fails without one).
+ */
+static inline __attribute__((format(printf, 4, 5))) int
+run_capture(const char *env, const char *log, char **out, const char *fmt, ...)
+{
+	va_list ap;
+	char *args, *cmd;
+	int rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&args, fmt, ap) < 0)
+		fail_msg("out of memory");
+	va_end(ap);
+	cmd = cb_strdup_printf("%s%s'%s' %s >'%s' 2>&1", env ? env : "", env ? " " : "",
+			       COWBENCH_BIN, args, log);
+	rc = sh_status(cmd);
+	if (out) {
+		*out = cb_read_file(log, NULL);
+		assert_non_null(*out);
+	}
+	free(cmd);
+	free(args);
+	return rc;
+}
+#endif
 
 /* The only dataset directory under @parent. */
 static inline char *only_dataset(const char *parent)

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The value parsers every command's option table uses (see cli.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+void cb_getopt_reset(void)
+{
+	optind = 0;	/* glibc: full reinitialisation, parsing may run twice */
+	opterr = 0;	/* the command says what was wrong, naming itself */
+}
+
+const char *cb_getopt_bad(int argc, char **argv)
+{
+	int i = optind - 1;
+
+	if (i < 1)
+		i = 1;
+	return i < argc ? argv[i] : argv[argc - 1];
+}
+
+int cb_parse_uint(const char *arg, long min, long max, long *out)
+{
+	if (!arg || !*arg || strspn(arg, "0123456789") != strlen(arg))
+		return -1;
+	return cb_parse_long(arg, min, max, out);
+}
+
+int cb_parse_decimal(const char *arg, double min, double max, double *out)
+{
+	const char *dot;
+	char *end;
+	double v;
+
+	if (!arg || strspn(arg, "0123456789.") != strlen(arg) ||
+	    strspn(arg, ".") == strlen(arg))
+		return -1;
+	dot = strchr(arg, '.');
+	if (dot && strchr(dot + 1, '.'))
+		return -1;
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || *end || end == arg || !(v >= min && v <= max))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cb_parse_choice(const char *arg, const char *const *choices)
+{
+	for (int i = 0; arg && choices[i]; i++)
+		if (!strcmp(arg, choices[i]))
+			return i;
+	return -1;
+}
+
+int cb_opt_uint(const char *opt, const char *arg, long min, long max, long *out, char *err,
+		size_t errlen)
+{
+	char *shown;
+
+	if (!cb_parse_uint(arg, min, max, out))
+		return 0;
+	shown = cb_printable(arg ? arg : "");
+	snprintf(err, errlen, "%s wants an integer from %ld to %ld, got '%.40s'", opt, min, max,
+		 shown);
+	free(shown);
+	return -1;
+}
+
+int cb_opt_choice(const char *what, const char *arg, const char *const *choices, char *err,
+		  size_t errlen)
+{
+	int i = cb_parse_choice(arg, choices);
+
+	if (i < 0)
+		snprintf(err, errlen, "unknown %s '%s'", what, arg ? arg : "");
+	return i;
+}
