@@ -72,3 +72,28 @@ const char *cb_cell_status(const struct cb_cell_evidence *e, char *buf, size_t l
 	}
 	return "ok";
 }
+
+/*
+ * How a suite's end counts.  The benchmark runner must exit 0.  A selftest's
+ * exit status is its verdict on the kernel (kselftest: 1 = some test failed),
+ * and so are the probes' (1 a leak, 2 a refusal): a result to record, not a
+ * harness failure; but a signal, a missing binary or no end at all is.  A
+ * selftest's "timeout <N> s" (killed at its bench/selftests.h limit: one
+ * failed result in its TAP) and "skip <why>" (no /dev/kvm) are results
+ * too.  The attack suite's 1 -- an attack left the page or its refcount not intact,
+ * or broke -- is its result too (in attack.json, shown as refusal points);
+ * it has no other, so any other exit (127: it could not be run) fails.
+ */
+bool cb_suite_end_failed(const char *name, const char *end)
+{
+	static const char *const bad[] = { "signal", "missing", "unknown", "error" };
+
+	if (!end[0])
+		return true;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!strncmp(end, bad[i], strlen(bad[i])))
+			return true;
+	if (!strcmp(name, "attack"))
+		return strcmp(end, "exit 0") && strcmp(end, "exit 1");
+	return !strcmp(name, "micro") && strcmp(end, "exit 0");
+}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The value parsers every command's option table uses (see cli.h). */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,4 +82,16 @@ int cb_opt_choice(const char *what, const char *arg, const char *const *choices,
 	if (i < 0)
 		snprintf(err, errlen, "unknown %s '%s'", what, arg ? arg : "");
 	return i;
+}
+
+int cb_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "cowbench %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CB_EXIT_USAGE;
 }

@@ -6,13 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Exit codes shared by every subcommand. */
-enum {
-	CB_EXIT_OK = 0,
-	CB_EXIT_FAIL = 1,	/* ran, and something measured went wrong */
-	CB_EXIT_USAGE = 2,	/* bad arguments or unusable input */
-	CB_EXIT_INTERRUPTED = 130,
-};
+#include "exit.h"
 
 struct cb_cmd {
 	const char *name;

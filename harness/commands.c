@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The subcommand table and dispatch. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,18 +26,6 @@ const struct cb_cmd *cb_find_command(const char *name)
 		if (!strcmp(cb_commands[i].name, name))
 			return &cb_commands[i];
 	return NULL;
-}
-
-int cb_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "cowbench %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CB_EXIT_USAGE;
 }
 
 static void usage(FILE *out)

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cb_spawn.h"
-#include "cli.h"
+#include "exit.h"
 #include "kconfig.h"
 #include "util.h"
 #include "../bench/selftests.h"

@@ -2,9 +2,10 @@
 /*
  * The parts of `cowbench report`: the loaded cells, the comparison of one
  * benchmark between the baseline cell and another (statistics, GSL), and
- * the writers of each output (report.md and email.txt in cmd_report.c,
- * the gnuplot plots in report_plot.c, index.html in report_html.c), and
- * the guest_memfd section in all of them (report_gmem.c).
+ * the writers of each output (report.md and email.txt in report.c, the
+ * gnuplot plots in report_plot.c with report_gnuplot.c, index.html in
+ * report_html.c), what every writer shows the same way (report_text.c),
+ * and the guest_memfd section in all of them (report_gmem.c).
  */
 #ifndef CB_REPORT_H
 #define CB_REPORT_H
@@ -65,6 +66,32 @@ struct report {
 	size_t floors_boots;	/* the most boots any floor was measured over */
 	char *method;		/* report_method()'s sentence when it depends on them */
 };
+
+/*
+ * Load @nr datasets' cells into @r (zeroed; @datasets must outlive it) and
+ * pick the baseline cell: @baseline, kernel.variant or a variant name, or
+ * the first when NULL.  -1 with the reason in @err (it may quote a dataset:
+ * cb_printable() it for a terminal).  report_free() frees @r whatever.
+ */
+int report_load(struct report *r, char **datasets, int nr, const char *baseline, char *err,
+		size_t errlen);
+/* --floors @file (icount mode, measured for the baseline cell's identity); -1 + @err. */
+int report_load_floors(struct report *r, const char *file, char *err, size_t errlen);
+/*
+ * Where a report of @first (the first dataset) goes without --out:
+ * reports/<its name> in the source tree, malloc'd; NULL with the reason in
+ * @err when that name would overwrite a checked-in file or leave reports/.
+ */
+char *report_default_dir(const char *first, char *err, size_t errlen);
+/*
+ * Write the report into @dir: report.md, email.txt, index.html, the plots,
+ * the marker, all or nothing (a scratch directory renamed into place);
+ * refused where @dir is, holds or is inside an input or is not a report.
+ * -1 with the reason in @err.
+ */
+int report_write(const struct report *r, const char *dir, char *err, size_t errlen);
+/* What report_load() and report_load_floors() hold, and @r itself (calloc'd). */
+void report_free(struct report *r);
 
 /* One benchmark of one cell against the baseline cell. */
 struct report_row {
@@ -156,9 +183,9 @@ int report_plots(const struct report *r, const char *dir, struct report_plot **p
 void report_plots_free(struct report_plot *plots, size_t n);
 
 /*
- * report_plot.c's machinery for a section's own plot: <dir>/<name>.dat
- * opened and closed (-1 with the reason), a string field of it
- * (report_dat_string(): quoted, '"' and control characters replaced),
+ * gnuplot (report_gnuplot.c), for report_plot.c's plots and a section's
+ * own: <dir>/<name>.dat opened and closed (-1 with the reason), a string
+ * field of it (report_dat_string(): quoted, '"' and control characters replaced),
  * and gnuplot on plots/<template>.gp making <name>.svg (@name of
  * [a-z0-9_-]; @numbers made of numbers; @strs name, value pairs,
  * NULL-terminated, each value passed as a quoted literal).

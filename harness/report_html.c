@@ -17,31 +17,6 @@
 #include "report.h"
 #include "util.h"
 
-void report_html_text(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\n':	/* the side-by-side tables are <pre> */
-			fputc(*s, out);
-			break;
-		default:	/* a dataset's string may hold any byte */
-			fputc(report_shown(*s), out);
-		}
-	}
-}
-
 static void esc(FILE *out, const char *s)
 {
 	report_html_text(out, s);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The report's plots: this file writes each plot's data (<name>.dat) and
- * runs gnuplot on a template from plots/ to make <name>.svg.  The
- * templates hold the look; here is only what to draw.
+ * runs gnuplot on a template from plots/ to make <name>.svg (both with
+ * report_gnuplot.c's helpers).  The templates hold the look; here is only
+ * what to draw.
  *
  *   change     per benchmark, each cell's change against the baseline with
  *              the 95% bootstrap interval (report_stats.c)
@@ -10,175 +11,18 @@
  *   fault-size fault cost per page against region size (fault/<case>/<size>)
  *   events     kernel events per item that moved, per benchmark and cell
  *   gmem-to-private  guest_memfd conversion cost against size and mappers
- *              (report_gmem.c, with report_gnuplot() and the data helpers)
+ *              (report_gmem.c, with the same helpers)
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <fcntl.h>
 
-#include "cb_spawn.h"
 #include "report.h"
 #include "util.h"
 #include "value.h"
 
-#ifndef COWBENCH_SOURCE_DIR
-#define COWBENCH_SOURCE_DIR "."
-#endif
-
-/*
- * A dataset is untrusted input, and gnuplot runs what it is given (system(),
- * backquotes): its code is made of constants, numbers and gp_string()
- * literals only.  gnuplot runs in the report's scratch directory on
- * constant file names (<name>.dat and <name>.svg, @name from this file,
- * [a-z0-9_-]), so neither the output directory's name nor a name from the
- * dataset reaches its command line as code.
- */
-
-/* A gnuplot single-quoted string: ' doubled (there are no backslash escapes). */
-static void gp_string(FILE *f, const char *s)
-{
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputs("''", f);
-		else
-			fputc(report_shown(*s), f);
-	}
-	fputc('\'', f);
-}
-
-/*
- * A double-quoted string field of a data file.  gnuplot reads backslash
- * escapes there ("\n" starts a new line of a tic label) and has no way to
- * quote a '"' (it ends the field): a backslash is doubled, '"' shown as
- * ', a control character (a newline would end the row) as '?'.
- */
-static void dat_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\\\", f);
-		else if (*s == '"')
-			fputc('\'', f);
-		else
-			fputc(report_shown(*s), f);
-	}
-	fputc('"', f);
-}
-
-/* The last line gnuplot wrote to @log, for the message; malloc'd. */
-static char *last_line(const char *log)
-{
-	char *text = cb_read_file(log, NULL), *line, *shown;
-	size_t len = text ? strlen(text) : 0;
-
-	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
-		text[--len] = '\0';
-	line = len ? memrchr(text, '\n', len) : NULL;
-	shown = cb_printable(!len ? "(no message)" : line ? line + 1 : text);
-	free(text);
-	return shown;
-}
-
-/*
- * gnuplot -e "dir='<plots>'; data='<name>.dat'; out='<name>.svg'; <numbers>
- * <strs>" <plots>/<template>.gp, run in @dir with its messages in
- * <dir>/gnuplot.log.  @numbers: "width=1100; ..." of numbers made here;
- * @strs: name, value pairs (NULL-terminated) of string variables, each
- * value quoted by gp_string().
- */
-static int gnuplot(const char *dir, const char *template, const char *name, const char *numbers,
-		   const char *const *strs, char *err, size_t errlen)
-{
-	/* absolute: gnuplot runs in @dir */
-	char *plots = realpath(COWBENCH_SOURCE_DIR "/plots", NULL);
-	char *script, *setup = NULL, *log, *data, *svg;
-	size_t len;
-	FILE *code;
-	int status = -1;
-	bool missing;
-
-	if (!plots) {
-		snprintf(err, errlen, "%s/plots: %s", COWBENCH_SOURCE_DIR, strerror(errno));
-		return -1;
-	}
-	code = open_memstream(&setup, &len);
-	if (!code)
-		abort();
-	script = cb_strdup_printf("%s/%s.gp", plots, template);
-	log = cb_path(dir, "gnuplot.log");
-	data = cb_strdup_printf("%s.dat", name);
-	svg = cb_strdup_printf("%s.svg", name);
-	fputs("dir=", code);
-	gp_string(code, plots);
-	fputs("; data=", code);
-	gp_string(code, data);
-	fputs("; out=", code);
-	gp_string(code, svg);
-	fprintf(code, "; %s", numbers);
-	for (size_t i = 0; strs[i]; i += 2) {
-		fprintf(code, "; %s=", strs[i]);
-		gp_string(code, strs[i + 1]);
-	}
-	fclose(code);
-	{
-		/* in @dir: the names in @setup are relative to it */
-		char *argv[] = { "gnuplot", "-e", setup, script, NULL };
-		struct cb_spawn_opts o = { .cwd = dir, .log = log };
-
-		status = cb_spawn(argv, &o);
-		missing = status == -1 && errno == ENOENT;
-	}
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		if (missing || (WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
-			snprintf(err, errlen, "gnuplot not found: install it (scripts/deps.sh "
-				 "installs gnuplot-nox)");
-		} else {
-			/* the scratch directory, log and all, is removed: say what it said */
-			char *said = last_line(log);
-
-			snprintf(err, errlen, "gnuplot failed on %s with %s: %.300s", script, data,
-				 said);
-			free(said);
-		}
-		status = -1;
-	} else {
-		status = 0;
-	}
-	free(plots);
-	free(script);
-	free(data);
-	free(svg);
-	free(log);
-	free(setup);
-	return status;
-}
-
-static FILE *open_data(const char *dir, const char *name, char *err, size_t errlen)
-{
-	char *path = cb_strdup_printf("%s/%s.dat", dir, name);
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-	free(path);
-	return f;
-}
-
-static int close_data(FILE *f, const char *name, char *err, size_t errlen)
-{
-	if (fclose(f)) {
-		snprintf(err, errlen, "%s.dat: write failed", name);
-		return -1;
-	}
-	return 0;
-}
 
 static const char *unit(const struct report *r)
 {
@@ -211,14 +55,14 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 			}
 		}
 	}
-	f = open_data(dir, "change", err, errlen);
+	f = report_plot_data(dir, "change", err, errlen);
 	if (!f)
 		return -1;
 	fprintf(f, "benchmark");
 	for (size_t c = 0; c < r->n; c++) {
 		if (shown[c]) {
 			fputc(' ', f);
-			dat_string(f, r->cell[c].name);
+			report_dat_string(f, r->cell[c].name);
 			fputs(" lo hi", f);
 		}
 	}
@@ -234,7 +78,7 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 		}
 		if (!any)
 			continue;
-		dat_string(f, b->res.r[i].name);
+		report_dat_string(f, b->res.r[i].name);
 		for (size_t c = 0; c < r->n; c++) {
 			if (ok[c])
 				fprintf(f, " %.4f %.4f %.4f", row[c].change, row[c].ci_lo,
@@ -245,7 +89,7 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 		fprintf(f, "\n");
 		rows++;
 	}
-	if (close_data(f, "change", err, errlen))
+	if (report_plot_data_close(f, "change", err, errlen))
 		return -1;
 	if (!rows)
 		return 0;
@@ -254,7 +98,7 @@ static int plot_change(const struct report *r, const char *dir, char *err, size_
 	ylabel = cb_strdup_printf("%% change in %s per item", unit(r));
 	snprintf(numbers, sizeof(numbers), "width=%zu; height=560; ncells=%zu",
 		 600 + rows * 18 * ncells, ncells);
-	ret = gnuplot(dir, "change", "change", numbers,
+	ret = report_gnuplot(dir, "change", "change", numbers,
 		      (const char *const[]){ "title", title, "ylabel", ylabel, NULL }, err,
 		      errlen);
 	free(title);
@@ -326,7 +170,7 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 		free(keys);
 		return 0;
 	}
-	f = open_data(dir, name, err, errlen);
+	f = report_plot_data(dir, name, err, errlen);
 	if (!f) {
 		free(keys);
 		return -1;
@@ -368,7 +212,7 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 			series = cb_strdup_printf("%s%s", r->cell[c].name,
 						  strchr(keys[k], ' ') ?: "");
 			fputs(blocks ? "\n\n" : "", f);
-			dat_string(f, series);
+			report_dat_string(f, series);
 			fputc('\n', f);
 			free(series);
 			for (size_t a = 0; a < rows; a++) {
@@ -387,7 +231,7 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 		free(idx);
 	}
 	free(keys);
-	if (close_data(f, name, err, errlen))
+	if (report_plot_data_close(f, name, err, errlen))
 		return -1;
 	if (!blocks)
 		return 0;
@@ -400,7 +244,7 @@ static int plot_vs_size(const struct report *r, const char *dir, const char *nam
 				 (int)strlen(prefix) - 1, prefix, ylabel, report_statistic(r));
 	snprintf(numbers, sizeof(numbers), "width=1100; height=520; nseries=%zu; logy=%d",
 		 blocks, !per_mib);
-	ret = gnuplot(dir, "vs-size", name, numbers,
+	ret = report_gnuplot(dir, "vs-size", name, numbers,
 		      (const char *const[]){ "title", title, "xlabel", "size (MiB)", "ylabel",
 					     ylabel, NULL }, err, errlen);
 	free(title);
@@ -414,7 +258,7 @@ static int plot_events(const struct report *r, const char *dir, char *err, size_
 	const struct report_cell *b = &r->cell[r->base];
 	char *names = NULL, *cells = NULL, numbers[128];
 	size_t nevents = 0, len;
-	FILE *f = open_data(dir, "events", err, errlen), *list;
+	FILE *f = report_plot_data(dir, "events", err, errlen), *list;
 	int ret;
 
 	if (!f)
@@ -447,11 +291,11 @@ static int plot_events(const struct report *r, const char *dir, char *err, size_
 				fprintf(f, "%s# %s: benchmark", nevents ? "\n\n" : "", ev);
 				for (size_t c = 0; c < r->n; c++) {
 					fputc(' ', f);
-					dat_string(f, r->cell[c].name);
+					report_dat_string(f, r->cell[c].name);
 				}
 				fprintf(f, "\n");
 			}
-			dat_string(f, b->res.r[i].name);
+			report_dat_string(f, b->res.r[i].name);
 			for (size_t c = 0; c < r->n; c++)
 				fprintf(f, isfinite(v[c]) ? " %.6g" : " NaN", v[c]);
 			fprintf(f, "\n");
@@ -462,7 +306,7 @@ static int plot_events(const struct report *r, const char *dir, char *err, size_
 	}
 	if (list)
 		fclose(list);
-	if (close_data(f, "events", err, errlen) || !list) {
+	if (report_plot_data_close(f, "events", err, errlen) || !list) {
 		free(names);
 		return -1;
 	}
@@ -485,35 +329,13 @@ static int plot_events(const struct report *r, const char *dir, char *err, size_
 	fclose(list);
 	snprintf(numbers, sizeof(numbers), "width=1100; height=%zu; nevents=%zu; ncells=%zu",
 		 260 + 340 * nevents, nevents, r->n);
-	ret = gnuplot(dir, "events", "events", numbers,
+	ret = report_gnuplot(dir, "events", "events", numbers,
 		      (const char *const[]){ "title", "Kernel events per item (median of the "
 					     "repetitions)", "events", names, "cells", cells,
 					     NULL }, err, errlen);
 	free(names);
 	free(cells);
 	return ret ?: 1;
-}
-
-/* For a section's own plot (report_gmem.c): the helpers above. */
-FILE *report_plot_data(const char *dir, const char *name, char *err, size_t errlen)
-{
-	return open_data(dir, name, err, errlen);
-}
-
-int report_plot_data_close(FILE *f, const char *name, char *err, size_t errlen)
-{
-	return close_data(f, name, err, errlen);
-}
-
-void report_dat_string(FILE *f, const char *s)
-{
-	dat_string(f, s);
-}
-
-int report_gnuplot(const char *dir, const char *template, const char *name,
-		   const char *numbers, const char *const *strs, char *err, size_t errlen)
-{
-	return gnuplot(dir, template, name, numbers, strs, err, errlen);
 }
 
 /* Record a drawn plot (@ret > 0) in @list (room made by the caller); pass errors on. */

@@ -3,8 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include <jansson.h>
 #include <regex.h>
 #include <math.h>
@@ -347,24 +345,6 @@ const struct cb_result *cb_results_find(const struct cb_results *res, const char
 		if (!strcmp(res->r[i].name, name))
 			return &res->r[i];
 	return NULL;
-}
-
-void cb_stat_compute(const struct cb_series *s, struct cb_stat *st)
-{
-	double sorted[CB_MAX_REPS];
-
-	memset(st, 0, sizeof(*st));
-	st->n = s->n;
-	if (!s->n)
-		return;
-	memcpy(sorted, s->v, s->n * sizeof(double));
-	gsl_sort(sorted, 1, s->n);
-	st->median = gsl_stats_median_from_sorted_data(sorted, 1, s->n);
-	st->mean = gsl_stats_mean(sorted, 1, s->n);
-	st->sd = s->n > 1 ? gsl_stats_sd_m(sorted, 1, s->n, st->mean) : 0.0;
-	st->cv = st->mean != 0.0 ? st->sd / st->mean : 0.0;
-	st->min = sorted[0];
-	st->max = sorted[s->n - 1];
 }
 
 struct check_walk {

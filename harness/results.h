@@ -89,6 +89,7 @@ bool cb_result_name_ok(const char *name);
 int cb_results_load(const char *path, struct cb_results *out, char *err, size_t errlen);
 void cb_results_free(struct cb_results *res);
 const struct cb_result *cb_results_find(const struct cb_results *res, const char *name);
+/* Median, mean, sd, cv, min, max of @s (value.c, beside the value rule). */
 void cb_stat_compute(const struct cb_series *s, struct cb_stat *st);
 
 struct cb_completeness {

@@ -2,8 +2,12 @@
 #ifndef CB_RUN_OPTS_H
 #define CB_RUN_OPTS_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+/* --cpu's limit: what a cpu_set_t holds. */
+#define CB_RUN_MAX_CPU (CPU_SETSIZE - 1)
 
 struct cb_run_opts {
 	bool host;		/* measure the running kernel, no VM */
@@ -31,15 +35,30 @@ struct cb_run_opts {
 /* Known guest suites, for argument checking. */
 extern const char *const cb_guest_suites[];
 
-int cb_run_host(const struct cb_run_opts *o);
+/*
+ * The runs (run_host.c, run_vm.c).  Each returns an exit code (exit.h);
+ * CB_EXIT_USAGE for unusable input with the message in @err, which the
+ * command prints as its usage error.  What goes wrong once the run has
+ * started is printed where it happens, as the run's progress is.
+ */
+int cb_run_host(const struct cb_run_opts *o, char *err, size_t errlen);
+/*
+ * A value that goes into the guest's line-based job file and onto
+ * terminals: no control character.  0, or -1 with "--@opt '...': ..." in @err.
+ */
+int cb_run_text_arg(const char *opt, const char *value, char *err, size_t errlen);
 /*
  * Read a suite's results back, record completeness in @suite (meta.json),
  * print the summary and write it to <dir>/summary.txt.  Returns an exit code.
+ * (run_summary.c, as cb_run_print_summary().)
  */
 struct json_t;
 int cb_run_summarise(const struct cb_run_opts *o, const char *dir, const char *json_path,
 		     struct json_t *suite);
-int cb_run_vm(const struct cb_run_opts *o);
+int cb_run_vm(const struct cb_run_opts *o, char *err, size_t errlen);
+/* The results table on stdout and in <dir>/summary.txt; -1 when the file could not be written. */
+struct cb_results;
+int cb_run_print_summary(const struct cb_results *res, const char *dir);
 /* Requested "cowbench.<knob>=<value>" vs the guest's active policy files. */
 int cb_policy_check(const char *cmdline, const char *cell_dir, char *why, size_t len);
 /* The policy files' names the guest records (bench/guest_init.c's rule). */
@@ -53,7 +72,7 @@ bool cb_policy_name_ok(const char *name);
 void cb_policy_record(const char *cell_dir, struct json_t *s);
 /* --rounds: the cell's tainted count, the sum of its rounds' (@list). */
 void cb_rounds_tainted(struct json_t *s, struct json_t *list);
-/* Whether a guest suite's end ("exit 0", "signal 11 ...") fails its cell. */
+/* Whether a guest suite's end ("exit 0", "signal 11 ...") fails its cell (cell_status.c). */
 bool cb_suite_end_failed(const char *name, const char *end);
 
 /*

@@ -18,10 +18,10 @@
 #include <unistd.h>
 
 #include "accel.h"
-#include "cli.h"
 #include "cell_status.h"
 #include "console.h"
 #include "dataset.h"
+#include "exit.h"
 #include "frames.h"
 #include "initramfs.h"
 #include "kbuild.h"
@@ -100,31 +100,6 @@ static int default_timeout(const struct cb_run_opts *o)
 		return o->timeout_s;
 	/* TCG runs tens of times slower than the host; icount slower still. */
 	return o->quick ? 600 : 5400;
-}
-
-/*
- * How a suite's end counts.  The benchmark runner must exit 0.  A selftest's
- * exit status is its verdict on the kernel (kselftest: 1 = some test failed),
- * and so are the probes' (1 a leak, 2 a refusal): a result to record, not a
- * harness failure; but a signal, a missing binary or no end at all is.  A
- * selftest's "timeout <N> s" (killed at its bench/selftests.h limit: one
- * failed result in its TAP) and "skip <why>" (no /dev/kvm) are results
- * too.  The attack suite's 1 -- an attack left the page or its refcount not intact,
- * or broke -- is its result too (in attack.json, shown as refusal points);
- * it has no other, so any other exit (127: it could not be run) fails.
- */
-bool cb_suite_end_failed(const char *name, const char *end)
-{
-	static const char *const bad[] = { "signal", "missing", "unknown", "error" };
-
-	if (!end[0])
-		return true;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (!strncmp(end, bad[i], strlen(bad[i])))
-			return true;
-	if (!strcmp(name, "attack"))
-		return strcmp(end, "exit 0") && strcmp(end, "exit 1");
-	return !strcmp(name, "micro") && strcmp(end, "exit 0");
 }
 
 /*
@@ -499,8 +474,10 @@ static int pack_initramfs(const struct cb_run_opts *o, struct kernel_entry *ks, 
 		ret = cb_initramfs_build(bindir, selftests, &job, work, k->initrd, err, sizeof(err));
 		free(selftests);
 		free(work);
-		if (ret)
-			ret = cb_usage_error("run", "%s", err);
+		if (ret) {
+			fprintf(stderr, "cowbench run: %s\n", err);
+			ret = CB_EXIT_USAGE;
+		}
 	}
 	free(bindir);
 	return ret;
@@ -520,8 +497,10 @@ static int prepare_kernels(const struct cb_cell *cells, int nr, struct kernel_en
 			continue;
 		struct kernel_entry *k = &ks[(*nr_ks)++];
 
-		if (cb_kdef_load(cb_defs_root(), cells[i].kernel, &k->def, err, sizeof(err)))
-			return cb_usage_error("run", "%s", err);
+		if (cb_kdef_load(cb_defs_root(), cells[i].kernel, &k->def, err, sizeof(err))) {
+			fprintf(stderr, "cowbench run: %s\n", err);
+			return CB_EXIT_USAGE;
+		}
 		ret = cb_kbuild(&k->def, &bo, &k->art, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "cowbench run: %s\n", err);
@@ -636,10 +615,11 @@ static int plan_rounds(struct cb_run_opts *o, bool icount, int nr_cells,
 		o->repetitions = WALL_REPETITIONS;
 	if (!o->rounds)
 		o->rounds = !icount && nr_cells >= 2 ? o->repetitions : 1;
-	if (o->repetitions % o->rounds)
-		return cb_usage_error("run", "%d repetitions do not split into %d rounds: give "
-				      "--repetitions a multiple of --rounds", o->repetitions,
-				      o->rounds);
+	if (o->repetitions % o->rounds) {
+		fprintf(stderr, "cowbench run: %d repetitions do not split into %d rounds: give "
+			"--repetitions a multiple of --rounds\n", o->repetitions, o->rounds);
+		return CB_EXIT_USAGE;
+	}
 	if (o->rounds > 1)
 		printf("[run] %d repetitions: %d rounds of %d cell%s, interleaved, %d "
 		       "repetition%s per boot\n", o->repetitions, o->rounds, nr_cells,
@@ -748,21 +728,25 @@ static void merge_rounds(const struct cb_run_opts *o, const char *run_dir, json_
  * from before the matrix was recorded keep the --kernel given.
  */
 static int resume_job(const char *dir, const struct cb_run_opts *given, struct cb_run_opts *o,
-		      json_t **meta)
+		      json_t **meta, char *uerr, size_t uerrlen)
 {
 	char err[1024];
 	json_t *job;
 	const char *mode, *profile, *filter;
 
 	*meta = cb_dataset_read_meta(dir, err, sizeof(err));
-	if (!*meta)
-		return cb_usage_error("run", "cannot resume: %s", err);
+	if (!*meta) {
+		snprintf(uerr, uerrlen, "cannot resume: %s", err);
+		return CB_EXIT_USAGE;
+	}
 	job = json_object_get(*meta, "job");
 	mode = json_string_value(json_object_get(*meta, "mode"));
 	profile = json_string_value(json_object_get(job, "profile"));
-	if (!json_is_object(job) || !mode || !profile)
-		return cb_usage_error("run", "cannot resume %s: its meta.json records no job "
-				      "(the run stopped before it started a cell)", dir);
+	if (!json_is_object(job) || !mode || !profile) {
+		snprintf(uerr, uerrlen, "cannot resume %s: its meta.json records no job (the run "
+			 "stopped before it started a cell)", dir);
+		return CB_EXIT_USAGE;
+	}
 	/* Copies: meta.json's job is rewritten (and freed) when the run starts. */
 	*o = *given;
 	o->kernels = strdup(json_string_value(json_object_get(job, "kernels")) ?: given->kernels);
@@ -785,7 +769,7 @@ static int resume_job(const char *dir, const struct cb_run_opts *given, struct c
 	return 0;
 }
 
-int cb_run_vm(const struct cb_run_opts *given)
+int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 {
 	/* a copy: the mode decides the repetitions and rounds left at 0 */
 	struct cb_run_opts resumed = *given, *o = &resumed;
@@ -802,7 +786,7 @@ int cb_run_vm(const struct cb_run_opts *given)
 	int nr, ret;
 
 	if (given->resume) {
-		ret = resume_job(given->resume, given, &resumed, &meta);
+		ret = resume_job(given->resume, given, &resumed, &meta, uerr, uerrlen);
 		if (ret) {
 			json_decref(meta);
 			free(ks);
@@ -811,8 +795,10 @@ int cb_run_vm(const struct cb_run_opts *given)
 	}
 	nr = cb_matrix_parse(o->kernels, cb_defs_root(), cells, CB_MATRIX_MAX, err,
 			     sizeof(err));
-	if (nr < 0)
-		return cb_usage_error("run", "%s", err);
+	if (nr < 0) {
+		snprintf(uerr, uerrlen, "%s", err);
+		return CB_EXIT_USAGE;
+	}
 	{
 		/*
 		 * The job the guest will read, checked before any kernel is
@@ -821,22 +807,30 @@ int cb_run_vm(const struct cb_run_opts *given)
 		 */
 		struct cb_job job = { o->suites, o->quick ? "quick" : "default", 1, o->filter, 0 };
 
-		if (cb_job_check(&job, err, sizeof(err)))
-			return cb_usage_error("run", "%s", err);
+		if (cb_job_check(&job, err, sizeof(err))) {
+			snprintf(uerr, uerrlen, "%s", err);
+			return CB_EXIT_USAGE;
+		}
 	}
 	qemu_version = cb_vm_qemu_version(QEMU);
-	if (!qemu_version)
-		return cb_usage_error("run", "%s not found: install it with "
-				      "'apt-get install qemu-system-x86' (scripts/deps.sh does)", QEMU);
+	if (!qemu_version) {
+		snprintf(uerr, uerrlen, "%s not found: install it with 'apt-get install "
+			 "qemu-system-x86' (scripts/deps.sh does)", QEMU);
+		return CB_EXIT_USAGE;
+	}
 
 	if (o->resume) {
 		run_dir = realpath(o->resume, NULL);
-		if (!run_dir)
-			return cb_usage_error("run", "--resume %s: %s", o->resume, strerror(errno));
+		if (!run_dir) {
+			snprintf(uerr, uerrlen, "--resume %s: %s", o->resume, strerror(errno));
+			return CB_EXIT_USAGE;
+		}
 	} else {
 		run_dir = cb_dataset_create(o->out ? o->out : cb_dataset_default_base(), "vm");
-		if (!run_dir)
-			return cb_usage_error("run", "cannot create a dataset: %s", strerror(errno));
+		if (!run_dir) {
+			snprintf(uerr, uerrlen, "cannot create a dataset: %s", strerror(errno));
+			return CB_EXIT_USAGE;
+		}
 	}
 	printf("[run] dataset %s\n", run_dir);
 	ret = prepare_kernels(cells, nr, ks, &nr_ks);
@@ -845,8 +839,10 @@ int cb_run_vm(const struct cb_run_opts *given)
 	if (!ret) {
 		char *bindir = cb_self_dir();
 
-		if (cb_guest_userland_hash(bindir, userland, err, sizeof(err)))
-			ret = cb_usage_error("run", "%s", err);
+		if (cb_guest_userland_hash(bindir, userland, err, sizeof(err))) {
+			fprintf(stderr, "cowbench run: %s\n", err);
+			ret = CB_EXIT_USAGE;
+		}
 		free(bindir);
 	}
 	if (ret)

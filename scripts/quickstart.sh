@@ -24,7 +24,7 @@ dataset=$(sed -n 's/^dataset: //p' "$log" | tail -n 1)
 # A report compares cells: only when the run had two or more (not --host).
 cells=0
 [ -n "$dataset" ] && [ -f "$dataset/meta.json" ] &&
-	cells=$(grep -c '"variant":' "$dataset/meta.json" || true)
+	cells=$(grep -c '"cell":' "$dataset/meta.json" || true)
 # The checked-in baseline's noise floors, measured by perturbation boots of
 # this very job, keep single-boot marks honest -- when the job is that job
 # (no extra arguments) and the mode is icount; report refuses them otherwise.

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The harness's layers, checked by grep (issue 16, item 2):
+#   1. only the command layer (main.c, commands.c, cli.c, cmd_*.c)
+#      includes cli.h;
+#   2. no file outside it calls a function the command layer defines;
+#   3. no call cycle between files: the graph "file A calls a function
+#      file B defines" has no loop (tsort);
+#   4. no include cycle between the headers.
+# A function is "defined" by a line at column 0 that is not static and
+# reads TYPE name(...) without a ';' -- the harness's own style.
+# Usage: scripts/check-layers.sh [HARNESS_DIR]; exit 1 on a violation.
+set -eu
+dir=${1:-"$(dirname "$0")/../harness"}
+cd "$dir"
+fail=0
+is_cmd() { case $1 in main.c|commands.c|cli.c|cmd_*.c) return 0;; esac; return 1; }
+
+defs() {	# the non-static functions defined in $1
+	grep -E '^[A-Za-z_][A-Za-z0-9_ ]*[ *]+[a-z_][a-z0-9_]*\(' "$1" |
+		grep -Ev '^(static|typedef|extern|struct [a-z_]+ \{)' | grep -v ';[[:space:]]*$' |
+		sed -E 's/^[^(]*[ *]([a-z_][a-z0-9_]*)\(.*/\1/' | sort -u
+}
+# calls: the identifiers followed by '(' in a file, comments and strings aside
+calls() {
+	sed -E 's://.*$::; s:"([^"\\]|\\.)*":"":g' "$1" |
+		perl -0pe 's{/\*.*?\*/}{}gs' |
+		grep -oE '\b[a-z_][a-z0-9_]*[[:space:]]*\(' | tr -d ' \t(' | sort -u
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for f in *.c; do
+	defs "$f" | sed "s|\$| $f|" >>"$tmp/defs"
+done
+sort -o "$tmp/defs" "$tmp/defs"
+
+echo "== 1. who includes cli.h"
+for f in *.c *.h; do
+	grep -q '^#include "cli.h"' "$f" || continue
+	if is_cmd "$f"; then
+		echo "  ok   $f"
+	else
+		echo "  FAIL $f (not a command file)"; fail=1
+	fi
+done
+
+echo "== 2. calls into the command layer from outside it"
+n=0
+for f in *.c; do
+	is_cmd "$f" && continue
+	calls "$f" | join - "$tmp/defs" | while read -r fn where; do
+		is_cmd "$where" || continue
+		echo "  FAIL $f calls $fn() (defined in $where)"
+		echo x >>"$tmp/bad"
+	done
+done
+if [ -s "$tmp/bad" ]; then fail=1; else echo "  none"; fi
+
+echo "== 3. call graph between files (caller -> callee), cycles"
+: >"$tmp/edges"
+for f in *.c; do
+	calls "$f" | join - "$tmp/defs" | awk -v f="$f" '$2 != f { print f, $2 }' |
+		sort -u >>"$tmp/edges"
+done
+awk '{ printf "  %s -> %s\n", $1, $2 }' "$tmp/edges" | sort -u
+if tsort "$tmp/edges" >/dev/null 2>"$tmp/tsort"; then
+	echo "  no cycle ($(wc -l <"$tmp/edges") edges)"
+else
+	echo "  FAIL: a cycle:"; sed 's/^/    /' "$tmp/tsort"; fail=1
+fi
+
+echo "== 4. include graph between headers, cycles"
+: >"$tmp/inc"
+for h in *.h; do
+	sed -nE 's/^#include "([^"/]+\.h)".*/\1/p' "$h" | while read -r i; do
+		[ -f "$i" ] && echo "$h $i"
+	done >>"$tmp/inc" || true
+done
+if tsort "$tmp/inc" >/dev/null 2>"$tmp/tsort"; then
+	echo "  no cycle ($(wc -l <"$tmp/inc") includes)"
+else
+	echo "  FAIL: a cycle:"; sed 's/^/    /' "$tmp/tsort"; fail=1
+fi
+
+[ $fail = 0 ] && echo "layers: ok" || echo "layers: VIOLATED"
+exit $fail
