@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The accelerator-probe cache (harness/accel.c): a verdict is kept per
+ * The accelerator-probe cache (harness/vm/accel.c): a verdict is kept per
  * (QEMU version, host kernel release) in <cache root>/accel.json, and a
  * probe that finds one does not boot.
  */

@@ -30,7 +30,7 @@
 #include "results.h"
 #include "util.h"
 #include "value.h"
-#include "../bench/selftests.h"
+#include "selftests.h"
 
 #define LABEL_W 44
 /*

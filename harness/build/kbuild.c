@@ -20,7 +20,7 @@
 #include "exit.h"
 #include "kconfig.h"
 #include "util.h"
-#include "../bench/selftests.h"
+#include "selftests.h"
 
 /* Bump when the recipe changes: 2, the KVM selftests (bench/selftests.h). */
 #define KBUILD_SCHEME "cowbench-kbuild-2"

@@ -31,7 +31,7 @@
 #include "run_opts.h"
 #include "util.h"
 #include "vm.h"
-#include "../bench/selftests.h"
+#include "selftests.h"
 
 #define QEMU "qemu-system-x86_64"
 #define PROBE_TIMEOUT_S 30
