@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cowbench.h"
+#include "kbuild.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -598,6 +599,71 @@ static void test_build_bad_inputs(void **state)
 	free(root);
 }
 
+/*
+ * An edited patch rebuilds from the kept object tree: a copy of the
+ * default kernel whose patch 0015 names its anon inode differently gets a
+ * key of its own, is built in objs/default (a marker dropped there
+ * survives: the tree was not wiped), its vmlinux holds the new name and
+ * not the old one, and the unedited kernel is still cached beside it.
+ */
+static void test_patch_edit_rebuilds_incrementally(void **state)
+{
+	char *root = cb_path(tmpdir, "edit-defs"), *log = cb_path(tmpdir, "edit.log");
+	char *env = cb_strdup_printf("COWBENCH_DEFS_DIR='%s'", root);
+	char *obj = cb_strdup_printf("%s/objs/default", cb_cache_root());
+	char *marker = cb_path(obj, "cowbench-test-marker");
+	char *vmlinux = cb_path(obj, "vmlinux");
+	char *cmd = cb_strdup_printf(
+		"set -e; r='%s'; mkdir -p \"$r/kernels\" \"$r/patches\"; "
+		"cp '%s'/kernels/default.kernel '%s'/kernels/base.config \"$r/kernels/\"; "
+		"cp -r '%s'/patches/6.12 \"$r/patches/\"; "
+		"sed -i 's/\"\\[cowbench-gmem\\]\"/\"[cowbench-gmem-edited]\"/' "
+		"\"$r\"/patches/6.12/0015-*.patch; "
+		"grep -q 'cowbench-gmem-edited' \"$r\"/patches/6.12/0015-*.patch",
+		root, COWBENCH_SOURCE_TREE, COWBENCH_SOURCE_TREE, COWBENCH_SOURCE_TREE);
+	char *text, *grep;
+
+	(void)state;
+	assert_int_equal(sh_status(cmd), 0);
+	free(cmd);
+	/* the unedited kernel first (cached: the first test built it) */
+	if (cowbench(NULL, "build default", log)) {
+		dump_log(log);
+		fail_msg("cowbench build default failed");
+	}
+	assert_int_equal(sh_status(cb_strdup_printf("touch '%s'", marker)), 0);
+	/* --force: an earlier run may have stored the edited kernel already */
+	if (cowbench(env, "build --force default", log)) {
+		dump_log(log);
+		fail_msg("cowbench build of the edited default kernel failed");
+	}
+	text = cb_read_file(log, NULL);
+	assert_non_null(text);
+	assert_null(strstr(text, "(cached)"));
+	assert_non_null(strstr(text, "(built)"));
+	free(text);
+	assert_int_equal(access(marker, F_OK), 0);
+	grep = cb_strdup_printf("grep -c 'cowbench-gmem-edited' '%s' >/dev/null && "
+				"! grep -c '\\[cowbench-gmem\\]' '%s' >/dev/null", vmlinux, vmlinux);
+	assert_int_equal(sh_status(grep), 0);
+	free(grep);
+	/* the unedited kernel's artifact was kept: no rebuild to get it back */
+	if (cowbench(NULL, "build default", log)) {
+		dump_log(log);
+		fail_msg("cowbench build default failed after the edit");
+	}
+	text = cb_read_file(log, NULL);
+	assert_non_null(strstr(text, "(cached)"));
+	free(text);
+	unlink(marker);
+	free(vmlinux);
+	free(marker);
+	free(obj);
+	free(env);
+	free(log);
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_qemu_killed_from_outside),
 		cmocka_unit_test(test_ctrl_c_stops_the_guest_and_resumes),
 		cmocka_unit_test(test_build_bad_inputs),
+		cmocka_unit_test(test_patch_edit_rebuilds_incrementally),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
