@@ -162,6 +162,11 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 	assert_true(gup_measured);
 	assert_true(specref_refs > 0.1);
 
+	/* The cell's summary shows the mode's value: icount's minimum (value.c). */
+	text = file_text(cdir, "summary.txt");
+	assert_non_null(strstr(text, !strcmp(str(meta, "mode"), "icount") ? "minimum" : "median"));
+	free(text);
+
 	/* High-resolution timers were on from the start (tsc=reliable). */
 	text = file_text(cdir, "guest/clock_res_ns");
 	assert_string_equal(text, "1\n");

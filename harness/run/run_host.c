@@ -323,7 +323,7 @@ static int host_verdict(const struct cb_run_opts *o, const char *dir, json_t *su
 		else if (cb_results_load(json_path, &res, err, sizeof(err)))
 			printf("cannot summarise what finished: %s\n", err);
 		else {
-			cb_run_print_summary(&res, dir);
+			cb_run_print_summary(&res, o->mode, dir);
 			cb_results_free(&res);
 		}
 		fprintf(stderr, "cowbench run: interrupted (%s): %zu of %zu benchmarks have no "

@@ -58,7 +58,7 @@ int cb_run_summarise(const struct cb_run_opts *o, const char *dir, const char *j
 int cb_run_vm(const struct cb_run_opts *o, char *err, size_t errlen);
 /* The results table on stdout and in <dir>/summary.txt; -1 when the file could not be written. */
 struct cb_results;
-int cb_run_print_summary(const struct cb_results *res, const char *dir);
+int cb_run_print_summary(const struct cb_results *res, const char *mode, const char *dir);
 /* Requested "cowbench.<knob>=<value>" vs the guest's active policy files. */
 int cb_policy_check(const char *cmdline, const char *cell_dir, char *why, size_t len);
 /* The policy files' names the guest records (bench/guest_init.c's rule). */

@@ -16,18 +16,22 @@
 #include "run_opts.h"
 #include "util.h"
 
-/* The run's table, on stdout and in <dir>/summary.txt.  -1 when the file could not be written. */
-int cb_run_print_summary(const struct cb_results *res, const char *dir)
+/*
+ * The run's table, on stdout and in <dir>/summary.txt, with the value of
+ * @mode's statistic (icount: the minimum).  -1 when the file could not be
+ * written.
+ */
+int cb_run_print_summary(const struct cb_results *res, const char *mode, const char *dir)
 {
 	char *path = cb_path(dir, "summary.txt");
 	FILE *summary = fopen(path, "w");
 	int ret = 0;
 
 	printf("\n");
-	cb_results_print(res, stdout);
+	cb_results_print_value(res, cb_value_mode_of(mode), stdout);
 	errno = 0;
 	if (summary)
-		cb_results_print(res, summary);
+		cb_results_print_value(res, cb_value_mode_of(mode), summary);
 	if (!summary || ferror(summary) | fclose(summary)) {
 		fprintf(stderr, "cowbench run: cannot write %s: %s\n", path,
 			strerror(errno ? errno : EIO));
@@ -50,7 +54,7 @@ int cb_run_summarise(const struct cb_run_opts *o, const char *dir, const char *j
 		json_object_set_new(suite, "results_error", json_string(err));
 		return CB_EXIT_FAIL;
 	}
-	written = cb_run_print_summary(&res, dir);
+	written = cb_run_print_summary(&res, o->mode, dir);
 	ret = cb_results_check(&res, o->quick, o->filter, &c, stderr);
 	json_object_set_new(suite, "completeness",
 			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",

@@ -873,6 +873,8 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 		snprintf(verdict.why, sizeof(verdict.why), "--accel %s", o->accel);
 	}
 	icount = !strcmp(accel, "tcg") && strcmp(o->mode, "wall");
+	/* resolved: the cells' summaries show the value of this mode (value.c) */
+	o->mode = icount ? "icount" : "wall";
 	printf("[run] accelerator %s (%s), mode %s\n", accel, verdict.why,
 	       icount ? "icount" : "wall");
 	ret = plan_rounds(o, icount, nr, ks, nr_ks, run_dir);
