@@ -904,6 +904,26 @@ static void test_gmem_uapi_is_the_kernels(void **state)
 	free(header);
 }
 
+/* What `cowbench build` counts its progress in: kbuild's quiet compile lines. */
+static void test_kbuild_objects_done(void **state)
+{
+	static const char log[] =
+		"make[1]: Entering directory '/obj'\n"
+		"  GEN     Makefile\n"
+		"  CC      mm/memory.o\n"
+		"  CC      mm/cowbench_gmem.o\n"
+		"  AS      arch/x86/entry/entry_64.o\n"
+		"  AR      mm/built-in.a\n"
+		"mm/memory.c:1: warning: CC is not a line of kbuild's\n"
+		"  CC      kernel/fork.o";	/* the last line, cut short of its newline */
+
+	(void)state;
+	assert_int_equal(cb_kbuild_objects_done(log, strlen(log)), 4);
+	assert_int_equal(cb_kbuild_objects_done(log, 0), 0);
+	/* a line cut by the read: "  CC" alone is no object yet */
+	assert_int_equal(cb_kbuild_objects_done("  CC", 4), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -926,6 +946,7 @@ int main(void)
 		cmocka_unit_test(test_rounds_tainted),
 		cmocka_unit_test(test_guest_userland_hash),
 		cmocka_unit_test(test_gmem_uapi_is_the_kernels),
+		cmocka_unit_test(test_kbuild_objects_done),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);

@@ -231,6 +231,7 @@ struct progress {
 	int stage, nr_stages;
 	const char *stage_name;
 	double expect_s;	/* last build's compile time, 0 unknown */
+	size_t expect_objects;	/* objects the last build compiled, 0 unknown */
 };
 
 static void stage(struct progress *p, const char *name)
@@ -473,22 +474,51 @@ static int configure(struct kbuild *b)
 	return ret;
 }
 
-static double last_compile_s(const char *kernel)
+/* The last compile of @kernel: seconds and objects (0: unknown). */
+static double last_compile_s(const char *kernel, size_t *objects)
 {
 	char *path = cb_strdup_printf("%s/timings/%s.json", cb_cache_root(), kernel);
 	json_t *j = json_load_file(path, 0, NULL);
 	double s = j ? json_number_value(json_object_get(j, "compile_s")) : 0;
+	json_int_t n = j ? json_integer_value(json_object_get(j, "objects")) : 0;
 
+	*objects = n > 0 ? (size_t)n : 0;
 	json_decref(j);
 	free(path);
 	return s;
 }
 
-static void save_compile_s(const char *kernel, double s)
+size_t cb_kbuild_objects_done(const char *text, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *l = text, *end = text + len; l < end; ) {
+		const char *eol = memchr(l, '\n', (size_t)(end - l));
+
+		/* kbuild's quiet lines: "  CC      mm/memory.o", "  AS      ..." */
+		if (end - l > 5 && (!strncmp(l, "  CC ", 5) || !strncmp(l, "  AS ", 5)))
+			n++;
+		l = eol ? eol + 1 : end;
+	}
+	return n;
+}
+
+/* The objects compiled so far: kbuild's lines in @log after @from bytes. */
+static size_t objects_since(const char *log, size_t from)
+{
+	size_t len = 0, n;
+	char *text = cb_read_file(log, &len);
+
+	n = text && len > from ? cb_kbuild_objects_done(text + from, len - from) : 0;
+	free(text);
+	return n;
+}
+
+static void save_compile_s(const char *kernel, double s, size_t objects)
 {
 	char *dir = cb_path(cb_cache_root(), "timings");
 	char *path = cb_strdup_printf("%s/%s.json", dir, kernel);
-	json_t *j = json_pack("{s:f}", "compile_s", s);
+	json_t *j = json_pack("{s:f, s:I}", "compile_s", s, "objects", (json_int_t)objects);
 	char *text = json_dumps(j, 0);
 
 	/* Atomic: a build that starts meanwhile reads its estimate from it. */
@@ -544,6 +574,9 @@ static int compile(struct kbuild *b, struct progress *p)
 			 NULL };
 	struct cb_spawn_opts o = { .cwd = b->tree, .log = b->log, .env_add = env };
 	double last_report = cb_now_s();
+	struct stat st;
+	/* the log so far is the earlier stages': count only what make adds */
+	size_t log_start = !stat(b->log, &st) ? (size_t)st.st_size : 0, done = 0;
 	pid_t pid;
 	int status = -1;
 
@@ -558,20 +591,32 @@ static int compile(struct kbuild *b, struct progress *p)
 		if (p->quiet || now - last_report < 15)
 			continue;
 		last_report = now;
+		done = objects_since(b->log, log_start);
 		/*
 		 * The last compile of this kernel is the only estimate we have;
-		 * it may have been incremental, so it is a hint, not a promise.
+		 * it may have been incremental (or this one is), so it is a
+		 * hint, not a promise: objects done against the last build's,
+		 * the time left at this build's own rate.
 		 */
-		if (p->expect_s > 0 && spent < p->expect_s)
-			printf("[build %s]     compiling: %.0f s (last compile took %.0f s: "
-			       "about %.0f s left)\n", p->kernel, spent, p->expect_s,
+		if (p->expect_objects && done && done < p->expect_objects)
+			printf("[build %s]     compiling: %.0f s, %zu of about %zu objects "
+			       "(the last build's): about %.0f s left\n", p->kernel, spent, done,
+			       p->expect_objects,
+			       spent * (double)(p->expect_objects - done) / (double)done);
+		else if (p->expect_objects && done)
+			printf("[build %s]     compiling: %.0f s, %zu objects (the last build "
+			       "compiled %zu)\n", p->kernel, spent, done, p->expect_objects);
+		else if (p->expect_s > 0 && spent < p->expect_s)
+			printf("[build %s]     compiling: %.0f s, %zu objects (last compile took "
+			       "%.0f s: about %.0f s left)\n", p->kernel, spent, done, p->expect_s,
 			       p->expect_s - spent);
 		else if (p->expect_s > 0)
-			printf("[build %s]     compiling: %.0f s (last compile took %.0f s)\n",
-			       p->kernel, spent, p->expect_s);
+			printf("[build %s]     compiling: %.0f s, %zu objects (last compile took "
+			       "%.0f s)\n", p->kernel, spent, done, p->expect_s);
 		else
-			printf("[build %s]     compiling: %.0f s (first build of this kernel: "
-			       "about 11-17 min on 2 cores)\n", p->kernel, spent);
+			printf("[build %s]     compiling: %.0f s, %zu objects (first build of this "
+			       "kernel: about 11-17 min on 2 cores, 1 with a warm ccache)\n",
+			       p->kernel, spent, done);
 		fflush(stdout);
 	}
 	free(jobs);
@@ -586,7 +631,7 @@ static int compile(struct kbuild *b, struct progress *p)
 		free(tail);
 		return ret;
 	}
-	save_compile_s(b->k->name, cb_now_s() - p->stage_start);
+	save_compile_s(b->k->name, cb_now_s() - p->stage_start, objects_since(b->log, log_start));
 	return 0;
 }
 
@@ -858,7 +903,7 @@ static int build(struct kbuild *b, struct progress *p)
 	/* The previous build's log goes only now that no build can be writing it. */
 	unlink(b->log);
 	p->start = cb_now_s();
-	p->expect_s = last_compile_s(b->k->name);
+	p->expect_s = last_compile_s(b->k->name, &p->expect_objects);
 	stage(p, "source");
 	ret = prepare_tree(b);
 	if (!ret) {

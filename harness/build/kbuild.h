@@ -47,6 +47,11 @@ struct cb_kernel_artifact {
 };
 
 const char *cb_cache_root(void);
+/*
+ * The objects a kernel build compiled, from its make output (kbuild's
+ * quiet "  CC"/"  AS" lines): what `cowbench build` shows its progress in.
+ */
+size_t cb_kbuild_objects_done(const char *text, size_t len);
 /* Source identity: "debian:linux-source-6.12=6.12.117-1", "git:<sha>". */
 int cb_kbuild_source_id(const struct cb_kdef *k, char *id, size_t len, char *err,
 			size_t errlen);
