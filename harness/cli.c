@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The value parsers every command's option table uses (see cli.h). */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,4 +95,68 @@ int cb_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return CB_EXIT_USAGE;
+}
+
+static bool opt_end(const struct cb_opt *o)
+{
+	return !o->name && !o->val;
+}
+
+void cb_opts_getopt(const struct cb_opt *opts, const char *prefix, struct cb_getopt *g)
+{
+	size_t nl = 0, ns = strlen(prefix);
+
+	if (ns >= sizeof(g->shortopts) - 1)
+		abort();
+	memcpy(g->shortopts, prefix, ns);
+	for (const struct cb_opt *o = opts; !opt_end(o); o++) {
+		if (nl >= CB_OPTS_MAX)
+			abort();	/* raise CB_OPTS_MAX */
+		if (o->short_opt) {
+			g->shortopts[ns++] = (char)o->val;
+			if (o->has_arg == required_argument)
+				g->shortopts[ns++] = ':';
+		}
+		if (o->name)
+			g->longopts[nl++] = (struct option){ o->name, o->has_arg, NULL, o->val };
+	}
+	g->shortopts[ns] = '\0';
+	g->longopts[nl] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+void cb_opt_spelling(const struct cb_opt *o, char *buf, size_t len)
+{
+	char s[3] = { '-', (char)o->val, '\0' };
+
+	snprintf(buf, len, "%s%s%s%s%s%s", o->short_opt ? s : "",
+		 o->short_opt && o->name ? ", " : "", o->name ? "--" : "", o->name ? o->name : "",
+		 o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
+void cb_opts_usage(FILE *out, const struct cb_opt *opts)
+{
+	for (const struct cb_opt *o = opts; !opt_end(o); o++) {
+		const char *h = o->help;
+		char spelling[128];
+		int col;
+
+		if (!h)
+			continue;
+		cb_opt_spelling(o, spelling, sizeof(spelling));
+		col = fprintf(out, "  %s", spelling);
+		/* an option too long for the column has its help on the next line */
+		if (col > CB_OPT_HELP_COL - 2) {
+			fputc('\n', out);
+			col = 0;
+		}
+		for (;;) {
+			size_t n = strcspn(h, "\n");
+
+			fprintf(out, "%*s%.*s\n", CB_OPT_HELP_COL - col, "", (int)n, h);
+			if (!h[n])
+				break;
+			h += n + 1;
+			col = 0;
+		}
+	}
 }

@@ -3,6 +3,8 @@
 #ifndef CB_CLI_H
 #define CB_CLI_H
 
+#include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -14,6 +16,8 @@ struct cb_cmd {
 	int (*fn)(int argc, char **argv);
 	/* Its usage text, written beside its option table: `cowbench CMD --help`. */
 	void (*usage)(FILE *out);
+	/* That table (struct cb_opt below): its getopt_long and the usage's option list. */
+	const struct cb_opt *opts;
 };
 
 extern const struct cb_cmd cb_commands[];
@@ -35,6 +39,50 @@ void cmd_version_usage(FILE *out);
 void cmd_build_usage(FILE *out);
 void cmd_report_usage(FILE *out);
 void cmd_check_usage(FILE *out);
+
+/*
+ * A command's options, one table for both getopt_long and the option list
+ * of its usage text (cb_opts_getopt(), cb_opts_usage()): an option cannot
+ * be parsed without its help line, nor listed without being parsed.
+ * Ended by CB_OPT_END.
+ */
+struct cb_opt {
+	const char *name;	/* the long name, without "--"; NULL: short only */
+	int val;		/* what getopt_long returns for it */
+	bool short_opt;		/* also -VAL (VAL a letter), as "-j N" or "-h, --help" */
+	int has_arg;		/* no_argument or required_argument */
+	const char *arg;	/* the value's name in the usage ("N", "FILE"), or NULL */
+	/*
+	 * The help, printed from a fixed column (CB_OPT_HELP_COL), each '\n'
+	 * a new line at that column; NULL: an internal option, parsed but
+	 * not listed (the table's comment says why).
+	 */
+	const char *help;
+};
+#define CB_OPT_END { NULL, 0, false, 0, NULL, NULL }
+#define CB_OPT_HELP { "help", 'h', true, no_argument, NULL, "print this help" }
+#define CB_OPT_HELP_COL 22
+/* The most options a command has: a bigger table is a bug (abort). */
+#define CB_OPTS_MAX 32
+
+struct cb_getopt {
+	struct option longopts[CB_OPTS_MAX + 1];
+	char shortopts[3 * CB_OPTS_MAX + 4];
+};
+
+/*
+ * Fill @g from @opts for getopt_long(argc, argv, g->shortopts, g->longopts,
+ * NULL): the short options string is @prefix ("+", ":" or "") then each
+ * short option, with ':' when it takes a value.
+ */
+void cb_opts_getopt(const struct cb_opt *opts, const char *prefix, struct cb_getopt *g);
+/* The "  --name ARG   help" lines of the listed options of @opts, in table order. */
+void cb_opts_usage(FILE *out, const struct cb_opt *opts);
+/* The usage text's spelling of @o, "--name ARG", "-j N" or "-h, --help", into @buf. */
+void cb_opt_spelling(const struct cb_opt *o, char *buf, size_t len);
+
+extern const struct cb_opt cmd_run_opts[], cmd_list_opts[], cmd_version_opts[], cmd_build_opts[],
+	cmd_report_opts[], cmd_check_opts[];
 
 /* Print "cowbench <cmd>: <message>" on stderr; returns CB_EXIT_USAGE. */
 int cb_usage_error(const char *cmd, const char *fmt, ...)

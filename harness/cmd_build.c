@@ -15,14 +15,15 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* The options and their usage text, side by side. */
-static const struct option build_opts[] = {
-	{ "force", no_argument, NULL, 'f' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* The options and their help: getopt_long's table and the usage's list (none hidden). */
+const struct cb_opt cmd_build_opts[] = {
+	{ "force", 'f', false, no_argument, NULL, "rebuild even when the artifact is cached" },
+	{ "quiet", 'q', false, no_argument, NULL, "no progress lines" },
+	{ NULL, 'j', true, required_argument, "N",
+	  "make jobs, 1 to " STR(MAX_JOBS) " (default: the number of CPUs)" },
+	CB_OPT_HELP,
+	CB_OPT_END,
 };
-#define BUILD_SHORT ":hj:"
 
 void cmd_build_usage(FILE *out)
 {
@@ -34,16 +35,14 @@ void cmd_build_usage(FILE *out)
 	      "kernel's mm selftests from the same tree. Artifacts are cached under\n"
 	      "$COWBENCH_CACHE (default ~/.cache/cowbench) by a hash of source, series,\n"
 	      "config and compiler: an unchanged kernel is not rebuilt.\n"
-	      "\n"
-	      "  --force    rebuild even when the artifact is cached\n"
-	      "  --quiet    no progress lines\n"
-	      "  -j N       make jobs, 1 to " STR(MAX_JOBS) " (default: the number of CPUs)\n",
-	      out);
+	      "\n", out);
+	cb_opts_usage(out, cmd_build_opts);
 }
 
 int cmd_build(int argc, char **argv)
 {
 	struct cb_kbuild_opts o = { 0 };
+	struct cb_getopt g;
 	/* Every name on the command line: at most argc - 1 of them, no table to overflow. */
 	const char **names = calloc((size_t)argc + 1, sizeof(*names));
 	struct cb_kdef *defs = NULL;
@@ -53,8 +52,9 @@ int cmd_build(int argc, char **argv)
 
 	if (!names)
 		abort();
+	cb_opts_getopt(cmd_build_opts, ":", &g);
 	cb_getopt_reset();
-	while ((c = getopt_long(argc, argv, BUILD_SHORT, build_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o.force = true;

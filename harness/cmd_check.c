@@ -13,16 +13,32 @@
 #include "check.h"
 #include "cli.h"
 
-/* The options and their usage text, side by side. */
-static const struct option check_opts[] = {
-	{ "baseline", required_argument, NULL, 'b' },
-	{ "write-baseline", required_argument, NULL, 'w' },
-	{ "keep-floors", required_argument, NULL, 'k' },
-	{ "threshold", required_argument, NULL, 't' },
-	{ "cell", required_argument, NULL, 'c' },
-	{ "allow-userland-change", no_argument, NULL, 'u' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The options and their help: getopt_long's table and the usage's list (none hidden). */
+const struct cb_opt cmd_check_opts[] = {
+	{ "baseline", 'b', false, required_argument, "FILE",
+	  "the baseline to gate DATASET against" },
+	{ "write-baseline", 'w', false, required_argument, "FILE",
+	  "write a baseline made from the DATASETs to FILE" },
+	{ "threshold", 't', false, required_argument, "PCT",
+	  "default " STR(CB_CHECK_THRESHOLD_ICOUNT) "% in icount mode (guest instructions),\n"
+	  STR(CB_CHECK_THRESHOLD_WALL) "% otherwise; at most " STR(CB_CHECK_MAX_THRESHOLD) },
+	{ "cell", 'c', false, required_argument, "CELL",
+	  "kernel.variant to compare (default: the only cell)" },
+	{ "keep-floors", 'k', false, required_argument, "OLD",
+	  "with --write-baseline: each benchmark's floor is the\n"
+	  "wider of the new boots' spread and OLD's (a baseline of\n"
+	  "the same mode, QEMU, config and job): a floor is an\n"
+	  "estimate from a handful of boots, and a new draw can\n"
+	  "come out narrower than the noise is" },
+	{ "allow-userland-change", 'u', false, no_argument, NULL,
+	  "gate even though the guest userland (init, benchmark\n"
+	  "runner, probes, their libraries) differs from the\n"
+	  "baseline's: only when that change is meant" },
+	CB_OPT_HELP,
+	CB_OPT_END,
 };
 
 void cmd_check_usage(FILE *out)
@@ -38,27 +54,17 @@ void cmd_check_usage(FILE *out)
 		"the datasets (boots) the baseline was made from -- make them perturbation\n"
 		"boots (run --perturb 0, 1, 2, 3) -- and with fewer than 3, the wider of\n"
 		"that and the spread of the repetitions within any one of them.  specref/*,\n"
-		"whose cost a race decides, is gated no tighter than 5%%.\n\n"
-		"  --threshold PCT   default %.1f%% in icount mode (guest instructions),\n"
-		"                    %.1f%% otherwise; at most %.0f\n"
-		"  --cell CELL       kernel.variant to compare (default: the only cell)\n"
-		"  --keep-floors OLD with --write-baseline: each benchmark's floor is the\n"
-		"                    wider of the new boots' spread and OLD's (a baseline of\n"
-		"                    the same mode, QEMU, config and job): a floor is an\n"
-		"                    estimate from a handful of boots, and a new draw can\n"
-		"                    come out narrower than the noise is\n"
-		"  --allow-userland-change\n"
-		"                    gate even though the guest userland (init, benchmark\n"
-		"                    runner, probes, their libraries) differs from the\n"
-		"                    baseline's: only when that change is meant\n\n"
+		"whose cost a race decides, is gated no tighter than 5%%.\n\n",
+		CB_NOISE_FACTOR);
+	cb_opts_usage(out, cmd_check_opts);
+	fputs("\n"
 		"Datasets and baselines are untrusted input: a cost that is not finite and\n"
 		"positive, a name that is not printable, a file that is not a regular file\n"
 		"or is over the size limit is refused, naming the file.\n\n"
 		"Exit status: 0 no regression, 1 regression, 2 unusable input (corrupt or\n"
 		"empty dataset, missing benchmarks, a baseline from another mode, QEMU\n"
 		"version, kernel config, job -- profile, repetitions, CPUs, memory -- or\n"
-		"guest userland).\n",
-		CB_NOISE_FACTOR, CB_CHECK_THRESHOLD_ICOUNT, CB_CHECK_THRESHOLD_WALL, CB_CHECK_MAX_THRESHOLD);
+		"guest userland).\n", out);
 }
 
 int cmd_check(int argc, char **argv)
@@ -66,11 +72,13 @@ int cmd_check(int argc, char **argv)
 	const char *baseline = NULL, *write = NULL, *cell = NULL, *keep_floors = NULL;
 	double threshold = NAN;
 	bool allow_userland = false;
+	struct cb_getopt g;
 	char err[4096];
 	int c, ret;
 
+	cb_opts_getopt(cmd_check_opts, "", &g);
 	cb_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", check_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			baseline = optarg;

@@ -31,29 +31,30 @@ static void print_case(const struct cb_case *c)
 	       c->thp_modes & CB_THP_MASK(CB_THP_ON) ? " on" : "");
 }
 
-/* The options and their usage text, side by side. */
-static const struct option list_opts[] = {
-	{ "names", no_argument, NULL, 'n' },
-	{ "quick", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* The options and their help: getopt_long's table and the usage's list (none hidden). */
+const struct cb_opt cmd_list_opts[] = {
+	{ "names", 'n', false, no_argument, NULL, "print every benchmark name a run registers" },
+	{ "quick", 'q', false, no_argument, NULL, "with --names: those of the quick profile" },
+	CB_OPT_HELP,
+	CB_OPT_END,
 };
 
 void cmd_list_usage(FILE *out)
 {
 	fputs("usage: cowbench list [--names [--quick]]\n\n"
-	      "List the benchmark cases with their sizes and summaries;\n"
-	      "--names prints every benchmark name a run registers\n"
-	      "(--quick: those of the quick profile).\n", out);
+	      "List the benchmark cases with their sizes and summaries.\n\n", out);
+	cb_opts_usage(out, cmd_list_opts);
 }
 
 int cmd_list(int argc, char **argv)
 {
 	bool names = false, quick = false;
+	struct cb_getopt g;
 	int c;
 
+	cb_opts_getopt(cmd_list_opts, "", &g);
 	cb_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", list_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			names = true;

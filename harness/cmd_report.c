@@ -14,13 +14,16 @@
 #include "report.h"
 #include "util.h"
 
-/* The options and their usage text, side by side. */
-static const struct option report_opts[] = {
-	{ "baseline", required_argument, NULL, 'b' },
-	{ "out", required_argument, NULL, 'o' },
-	{ "floors", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* The options and their help: getopt_long's table and the usage's list (none hidden). */
+const struct cb_opt cmd_report_opts[] = {
+	{ "baseline", 'b', false, required_argument, "CELL",
+	  "the cell to compare with (default: the first):\nkernel.variant or a variant name" },
+	{ "floors", 'f', false, required_argument, "FILE",
+	  "a baseline of perturbation boots: also ask for\ntwice each benchmark's noise floor" },
+	{ "out", 'o', false, required_argument, "DIR",
+	  "where to write (default: reports/<name of the\nfirst dataset>)" },
+	CB_OPT_HELP,
+	CB_OPT_END,
 };
 
 void cmd_report_usage(FILE *out)
@@ -37,8 +40,9 @@ void cmd_report_usage(FILE *out)
 		"from 'cowbench check --write-baseline' of perturbation boots with the same\n"
 		"mode, QEMU, kernel config and job, also asks for twice each benchmark's\n"
 		"noise floor, as check does: a single boot per cell cannot show how far a\n"
-		"benchmark moves when code elsewhere moves.\n\n"
-		"Exit status: 0 written, 2 unusable input (nothing is written).\n");
+		"benchmark moves when code elsewhere moves.\n\n");
+	cb_opts_usage(out, cmd_report_opts);
+	fputs("\nExit status: 0 written, 2 unusable input (nothing is written).\n", out);
 }
 
 /* The refusal on stderr: @err may quote a dataset, so no control characters. */
@@ -55,10 +59,12 @@ int cmd_report(int argc, char **argv)
 	struct report *r = calloc(1, sizeof(*r));
 	const char *baseline = NULL, *out = NULL, *floors = NULL;
 	char err[1024] = "out of memory", *dir = NULL;
+	struct cb_getopt g;
 	int c, ret = CB_EXIT_USAGE;
 
+	cb_opts_getopt(cmd_report_opts, "", &g);
 	cb_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", report_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			baseline = optarg;

@@ -22,41 +22,13 @@
 #include "run_opts.h"
 #include "util.h"
 
-static const char run_usage[] =
+static const char run_usage_head[] =
 	"usage: cowbench run [options]          in QEMU-booted kernels (the default)\n"
 	"       cowbench run --host [options]   on the running kernel\n"
 	"\n"
 	"Run the suites and write a dataset directory.\n"
-	"\n"
-	"  --kernel MATRIX     kernels and variants: KERNEL (all its variants) or\n"
-	"                      KERNEL:VARIANT, comma-separated (default: default)\n"
-	"  --suites LIST       micro, probes, selftests, attack (default: micro);\n"
-	"                      attack: how far pins of one page go before the\n"
-	"                      kernel refuses them (refusal points)\n"
-	"  --accel A           auto (probe-boot KVM, else TCG), kvm, tcg (default auto)\n"
-	"  --mode M            icount: TCG with -icount, the guest clock counts\n"
-	"                      instructions (deterministic); wall: real time;\n"
-	"                      auto: icount under TCG, wall under KVM (default)\n"
-	"  --perturb N         perturbation boot N: pads the initramfs so timer\n"
-	"                      interrupts land elsewhere, as after a kernel change on\n"
-	"                      an unexercised path (for baselines' noise floors)\n"
-	"  --timeout S         hard limit per boot in seconds (default by profile)\n"
-	"  --smp N, --mem MIB  guest CPUs (default 2) and memory (default 3072)\n"
-	"  --resume DIR        continue an interrupted dataset (VM or host) with its own\n"
-	"                      job: run only what has no complete result\n"
-	"  --host              measure the running kernel (no VM)\n"
-	"  --quick             smallest size of each benchmark, 2 iterations\n"
-	"  --repetitions N     repetitions of each benchmark, 1 to 64 (default 5; in a\n"
-	"                      wall-clock mode with two or more cells, 9)\n"
-	"  --rounds N          boot every cell N times, interleaved (A B A B, not\n"
-	"                      A A B B), the repetitions spread over the boots\n"
-	"                      (default: one per repetition in a wall-clock mode with\n"
-	"                      two or more cells, else 1)\n"
-	"  --filter REGEX      only benchmarks whose name matches (POSIX ERE)\n"
-	"  --cpu N             CPU to pin the benchmarks to (default: the highest)\n"
-	"  --out DIR           parent directory of the dataset\n"
-	"                      (default: datasets/runs, or $COWBENCH_RUNS)\n"
-	"  --bench PATH        benchmark runner (default: cowbench-bench beside cowbench)\n"
+	"\n";
+static const char run_usage_tail[] =
 	"\n"
 	"Exit status: 0 every benchmark has a result or a recorded skip; 1 a benchmark\n"
 	"failed, crashed or is missing, or a guest panicked or hung; 2 bad arguments\n"
@@ -64,37 +36,65 @@ static const char run_usage[] =
 	"130 interrupted by SIGINT or SIGTERM, something left unrun (what finished is\n"
 	"kept; continue with --resume).\n";
 
-/* The options, beside their usage text above. */
 enum { OPT_REPS = 256, OPT_FILTER, OPT_CPU, OPT_OUT, OPT_BENCH, OPT_KERNEL,
        OPT_SUITES, OPT_ACCEL, OPT_MODE, OPT_TIMEOUT, OPT_SMP, OPT_MEM, OPT_RESUME,
        OPT_ROUNDS, OPT_PERTURB };
 static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 static const char *const modes[] = { "auto", "icount", "wall", NULL };
-static const struct option longopts[] = {
-	{ "host", no_argument, NULL, 'H' },
-	{ "quick", no_argument, NULL, 'q' },
-	{ "repetitions", required_argument, NULL, OPT_REPS },
-	{ "filter", required_argument, NULL, OPT_FILTER },
-	{ "cpu", required_argument, NULL, OPT_CPU },
-	{ "out", required_argument, NULL, OPT_OUT },
-	{ "bench", required_argument, NULL, OPT_BENCH },
-	{ "kernel", required_argument, NULL, OPT_KERNEL },
-	{ "suites", required_argument, NULL, OPT_SUITES },
-	{ "accel", required_argument, NULL, OPT_ACCEL },
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "smp", required_argument, NULL, OPT_SMP },
-	{ "mem", required_argument, NULL, OPT_MEM },
-	{ "resume", required_argument, NULL, OPT_RESUME },
-	{ "rounds", required_argument, NULL, OPT_ROUNDS },
-	{ "perturb", required_argument, NULL, OPT_PERTURB },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* The options and their help: getopt_long's table and the usage's list (none hidden). */
+const struct cb_opt cmd_run_opts[] = {
+	{ "kernel", OPT_KERNEL, false, required_argument, "MATRIX",
+	  "kernels and variants: KERNEL (all its variants) or\n"
+	  "KERNEL:VARIANT, comma-separated (default: default)" },
+	{ "suites", OPT_SUITES, false, required_argument, "LIST",
+	  "micro, probes, selftests, attack (default: micro);\n"
+	  "attack: how far pins of one page go before the\n"
+	  "kernel refuses them (refusal points)" },
+	{ "accel", OPT_ACCEL, false, required_argument, "A",
+	  "auto (probe-boot KVM, else TCG), kvm, tcg (default auto)" },
+	{ "mode", OPT_MODE, false, required_argument, "M",
+	  "icount: TCG with -icount, the guest clock counts\n"
+	  "instructions (deterministic); wall: real time;\n"
+	  "auto: icount under TCG, wall under KVM (default)" },
+	{ "perturb", OPT_PERTURB, false, required_argument, "N",
+	  "perturbation boot N: pads the initramfs so timer\n"
+	  "interrupts land elsewhere, as after a kernel change on\n"
+	  "an unexercised path (for baselines' noise floors)" },
+	{ "timeout", OPT_TIMEOUT, false, required_argument, "S",
+	  "hard limit per boot in seconds (default by profile)" },
+	{ "smp", OPT_SMP, false, required_argument, "N", "guest CPUs (default 2)" },
+	{ "mem", OPT_MEM, false, required_argument, "MIB", "guest memory (default 3072)" },
+	{ "resume", OPT_RESUME, false, required_argument, "DIR",
+	  "continue an interrupted dataset (VM or host) with its own\n"
+	  "job: run only what has no complete result" },
+	{ "host", 'H', false, no_argument, NULL, "measure the running kernel (no VM)" },
+	{ "quick", 'q', false, no_argument, NULL, "smallest size of each benchmark, 2 iterations" },
+	{ "repetitions", OPT_REPS, false, required_argument, "N",
+	  "repetitions of each benchmark, 1 to 64 (default 5; in a\n"
+	  "wall-clock mode with two or more cells, 9)" },
+	{ "rounds", OPT_ROUNDS, false, required_argument, "N",
+	  "boot every cell N times, interleaved (A B A B, not\n"
+	  "A A B B), the repetitions spread over the boots\n"
+	  "(default: one per repetition in a wall-clock mode with\n"
+	  "two or more cells, else 1)" },
+	{ "filter", OPT_FILTER, false, required_argument, "REGEX",
+	  "only benchmarks whose name matches (POSIX ERE)" },
+	{ "cpu", OPT_CPU, false, required_argument, "N",
+	  "CPU to pin the benchmarks to (default: the highest)" },
+	{ "out", OPT_OUT, false, required_argument, "DIR",
+	  "parent directory of the dataset\n"
+	  "(default: datasets/runs, or $COWBENCH_RUNS)" },
+	{ "bench", OPT_BENCH, false, required_argument, "PATH",
+	  "benchmark runner (default: cowbench-bench beside cowbench)" },
+	CB_OPT_HELP,
+	CB_OPT_END,
 };
 
 void cmd_run_usage(FILE *out)
 {
-	fputs(run_usage, out);
+	fputs(run_usage_head, out);
+	cb_opts_usage(out, cmd_run_opts);
+	fputs(run_usage_tail, out);
 }
 
 const char *const cb_guest_suites[] = { "micro", "probes", "selftests", "attack", NULL };
@@ -165,6 +165,7 @@ static int int_arg(const char *opt, long min, long max, int *out, char *err, siz
 int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 		      size_t errlen)
 {
+	struct cb_getopt g;
 	int c, reps = -1;
 
 	memset(o, 0, sizeof(*o));
@@ -175,8 +176,9 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 	o->mode = "auto";
 	o->smp = 2;
 	o->mem_mib = 3072;
+	cb_opts_getopt(cmd_run_opts, "+", &g);
 	cb_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			o->host = true;

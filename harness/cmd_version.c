@@ -8,25 +8,28 @@
 #include "cli.h"
 #include "sysinfo.h"
 
-/* The options and their usage text, side by side. */
-static const struct option version_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* The options and their help: getopt_long's table and the usage's list (none hidden). */
+const struct cb_opt cmd_version_opts[] = {
+	CB_OPT_HELP,
+	CB_OPT_END,
 };
 
 void cmd_version_usage(FILE *out)
 {
-	fputs("usage: cowbench version\n", out);
+	fputs("usage: cowbench version\n\n", out);
+	cb_opts_usage(out, cmd_version_opts);
 }
 
 int cmd_version(int argc, char **argv)
 {
 	json_t *v;
 	const char *commit;
+	struct cb_getopt g;
 	int c;
 
+	cb_opts_getopt(cmd_version_opts, "", &g);
 	cb_getopt_reset();
-	while ((c = getopt_long(argc, argv, "h", version_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
 		if (c != 'h')
 			return cb_usage_error("version", "takes no arguments, got '%s'",
 					      cb_getopt_bad(argc, argv));

@@ -7,15 +7,18 @@
 #include "cli.h"
 
 const struct cb_cmd cb_commands[] = {
-	{ "run", "run the benchmark suite and write a dataset", cmd_run, cmd_run_usage },
+	{ "run", "run the benchmark suite and write a dataset", cmd_run, cmd_run_usage,
+	  cmd_run_opts },
 	{ "list", "list the benchmarks with their sizes and summaries", cmd_list,
-	  cmd_list_usage },
+	  cmd_list_usage, cmd_list_opts },
 	{ "version", "print the cowbench version and source commit", cmd_version,
-	  cmd_version_usage },
-	{ "build", "build kernels from kernels/*.kernel (cached)", cmd_build, cmd_build_usage },
-	{ "report", "turn datasets into report.md and email.txt", cmd_report, cmd_report_usage },
+	  cmd_version_usage, cmd_version_opts },
+	{ "build", "build kernels from kernels/*.kernel (cached)", cmd_build, cmd_build_usage,
+	  cmd_build_opts },
+	{ "report", "turn datasets into report.md and email.txt", cmd_report, cmd_report_usage,
+	  cmd_report_opts },
 	{ "check", "gate a dataset against a baseline (CI); make baselines", cmd_check,
-	  cmd_check_usage },
+	  cmd_check_usage, cmd_check_opts },
 };
 
 const size_t cb_nr_commands = sizeof(cb_commands) / sizeof(cb_commands[0]);

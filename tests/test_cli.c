@@ -383,6 +383,70 @@ static void test_strict_parsers(void **state)
 	assert_string_equal(err, "unknown colour 'blue'");
 }
 
+/*
+ * Each command's option table drives both getopt_long and the option list
+ * of its usage (cb_opts_usage()): every listed option appears in
+ * `cowbench CMD --help` spelled as the table has it, at the start of a
+ * line; every option line there is in the table; getopt_long's tables hold
+ * every option; no two options share a value; no usage line is over 80.
+ */
+static void test_usage_lists_every_option(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < cb_nr_commands; i++) {
+		const struct cb_cmd *cmd = &cb_commands[i];
+		char *argv[] = { "cowbench", (char *)cmd->name, "--help", NULL };
+		size_t nr_listed = 0, nr_lines = 0;
+		struct cb_getopt g;
+
+		assert_non_null(cmd->opts);
+		assert_int_equal(cb_main(3, argv), CB_EXIT_OK);
+		cb_opts_getopt(cmd->opts, "", &g);
+		for (const struct cb_opt *o = cmd->opts; o->name || o->val; o++) {
+			char line[160], spelling[128];
+			const char *at;
+			bool in_getopt = false;
+
+			for (const struct cb_opt *p = cmd->opts; p < o; p++)
+				if (p->val == o->val)
+					fail_msg("%s: two options share value %d", cmd->name, o->val);
+			if (o->short_opt) {
+				char want[3] = { (char)o->val, o->has_arg ? ':' : '\0', '\0' };
+
+				assert_true(o->val > 0 && o->val < 128);
+				in_getopt = strstr(g.shortopts, want) != NULL;
+			}
+			for (const struct option *l = g.longopts; l->name && o->name; l++)
+				in_getopt |= !strcmp(l->name, o->name) && l->has_arg == o->has_arg &&
+					     l->val == o->val;
+			if (!in_getopt)
+				fail_msg("%s: %s not in getopt_long's tables", cmd->name,
+					 o->name ? o->name : "a short option");
+			if (!o->help)
+				continue;	/* an internal option, not listed */
+			nr_listed++;
+			cb_opt_spelling(o, spelling, sizeof(spelling));
+			snprintf(line, sizeof(line), "\n  %s", spelling);
+			at = strstr(captured_out, line);
+			if (!at || (at[strlen(line)] != ' ' && at[strlen(line)] != '\n'))
+				fail_msg("cowbench %s --help does not list '%s'", cmd->name, spelling);
+		}
+		/* and the other way: every option line is one of the table's */
+		for (const char *l = captured_out; *l;) {
+			size_t len = strcspn(l, "\n");
+
+			if (len > 80)
+				fail_msg("cowbench %s --help: a line of %zu characters", cmd->name, len);
+			if (!strncmp(l, "  -", 3))
+				nr_lines++;
+			l += len + (l[len] == '\n');
+		}
+		if (nr_lines != nr_listed)
+			fail_msg("cowbench %s --help: %zu option lines, %zu options in its table",
+				 cmd->name, nr_lines, nr_listed);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_every_command_has_help),
 		cmocka_unit_test(test_help_is_routed_centrally),
+		cmocka_unit_test(test_usage_lists_every_option),
 		cmocka_unit_test(test_bad_numbers_for_every_command),
 		cmocka_unit_test(test_strict_parsers),
 	};
