@@ -37,7 +37,7 @@ static const char run_usage_tail[] =
 	"kept; continue with --resume).\n";
 
 enum { OPT_REPS = 256, OPT_FILTER, OPT_CPU, OPT_OUT, OPT_BENCH, OPT_KERNEL,
-       OPT_SUITES, OPT_ACCEL, OPT_MODE, OPT_TIMEOUT, OPT_SMP, OPT_MEM, OPT_RESUME,
+       OPT_SUITES, OPT_ACCEL, OPT_MODE, OPT_TIMEOUT, OPT_SMP, OPT_MEM, OPT_JOBS, OPT_RESUME,
        OPT_ROUNDS, OPT_PERTURB };
 static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 static const char *const modes[] = { "auto", "icount", "wall", NULL };
@@ -64,6 +64,10 @@ const struct cb_opt cmd_run_opts[] = {
 	  "hard limit per boot in seconds (default by profile)" },
 	{ "smp", OPT_SMP, false, required_argument, "N", "guest CPUs (default 2)" },
 	{ "mem", OPT_MEM, false, required_argument, "MIB", "guest memory (default 3072)" },
+	{ "jobs", OPT_JOBS, false, required_argument, "N",
+	  "cells booted at once, 1 to 16 (default 1); 0: under icount\n"
+	  "what the host's CPUs and memory hold, else 1 (results\n"
+	  "stay bit-identical under icount)" },
 	{ "resume", OPT_RESUME, false, required_argument, "DIR",
 	  "continue an interrupted dataset (VM or host) with its own\n"
 	  "job: run only what has no complete result" },
@@ -175,6 +179,7 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 	o->accel = "auto";
 	o->mode = "auto";
 	o->smp = 2;
+	o->jobs = 1;
 	o->mem_mib = 3072;
 	cb_opts_getopt(cmd_run_opts, "+", &g);
 	cb_getopt_reset();
@@ -231,6 +236,10 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 			break;
 		case OPT_SMP:
 			if (int_arg("smp", 1, MAX_SMP, &o->smp, err, errlen))
+				return -1;
+			break;
+		case OPT_JOBS:
+			if (int_arg("jobs", 0, 16, &o->jobs, err, errlen))
 				return -1;
 			break;
 		case OPT_MEM:

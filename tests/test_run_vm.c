@@ -276,6 +276,61 @@ static void test_quick_suite_in_the_default_kernel(void **state)
 	free(out);
 }
 
+
+/*
+ * --jobs 2: two cells booted at once give, under icount, the very bytes one
+ * cell gives alone -- the default cell's results and console here against
+ * the quick suite's run of it above (same job), and both cells ok.
+ */
+static void test_jobs_two_cells_bit_identical(void **state)
+{
+	char *out = cb_path(tmpdir, "jobs"), *log = cb_path(tmpdir, "jobs.log");
+	char *args = cb_strdup_printf("run --quick --repetitions 5 --jobs 2 "
+				      "--kernel default:default,testing:ok "
+				      "--suites micro,probes,selftests --out '%s'", out);
+	char *quick = cb_path(tmpdir, "quick"), *one, *two, *text;
+	static const char *const same[] = { "micro.json", "probes.tap", "selftest.cow.tap",
+					    "console.log" };
+	json_t *meta;
+
+	(void)state;
+	if (cowbench(NULL, args, log)) {
+		dump_log(log);
+		fail_msg("cowbench run --jobs 2 failed");
+	}
+	two = only_dataset(out);
+	meta = load_json(two, "meta.json");
+	if (strcmp(str(meta, "mode"), "icount")) {
+		json_decref(meta);
+		skip();		/* KVM: wall-clock cells are not comparable byte for byte */
+	}
+	assert_string_equal(str(cell(meta, "default.default"), "status"), "ok");
+	assert_string_equal(str(cell(meta, "testing.ok"), "status"), "ok");
+	text = cb_read_file(log, NULL);
+	assert_non_null(strstr(text, "2 cells, 2 at once"));
+	assert_non_null(strstr(text, "2 of 2 cells done"));
+	free(text);
+	one = only_dataset(quick);
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		char *a = cb_strdup_printf("%s/default.default/%s", one, same[i]);
+		char *b = cb_strdup_printf("%s/default.default/%s", two, same[i]);
+		char *cmp = cb_strdup_printf("cmp -s '%s' '%s'", a, b);
+
+		if (sh_status(cmp))
+			fail_msg("%s differs between --jobs 1 and --jobs 2", same[i]);
+		free(cmp);
+		free(b);
+		free(a);
+	}
+	json_decref(meta);
+	free(one);
+	free(two);
+	free(quick);
+	free(args);
+	free(log);
+	free(out);
+}
+
 /*
  * Wall-clock mode with two cells: one boot per repetition, interleaved
  * A B A B (the order of the boot lines says so), each cell's rounds merged
@@ -673,6 +728,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quick_suite_in_the_default_kernel),
+		cmocka_unit_test(test_jobs_two_cells_bit_identical),
 		cmocka_unit_test(test_wall_mode_interleaves),
 		cmocka_unit_test(test_failure_drills),
 		cmocka_unit_test(test_qemu_killed_from_outside),

@@ -30,6 +30,13 @@ struct cb_run_opts {
 	int timeout_s;		/* per boot; 0: by profile */
 	int smp;
 	int mem_mib;
+	/*
+	 * Cells booted at once (default 1); 0: by mode -- under icount as many
+	 * as the host's CPUs and memory hold (each QEMU is one host thread, and
+	 * the counts stay bit-identical), in a wall-clock mode 1 (cells would
+	 * disturb each other's clocks).
+	 */
+	int jobs;
 };
 
 /* Known guest suites, for argument checking. */

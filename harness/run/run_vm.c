@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "accel.h"
@@ -565,6 +567,144 @@ static void print_tap_lines(json_t *cell, const char *dir)
 	free(path);
 }
 
+/*
+ * How many cells boot at once: --jobs N; --jobs 0, under icount, what the
+ * host holds -- one CPU per QEMU (icount makes TCG one thread) and the
+ * guest's memory plus 512 MiB of QEMU's own each in what is free -- and 1
+ * in a wall-clock mode, where cells would disturb each other's clocks.
+ */
+static int cell_jobs(const struct cb_run_opts *o, bool icount, int nr_cells)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN), page = sysconf(_SC_PAGESIZE);
+	long free_pages = sysconf(_SC_AVPHYS_PAGES), n;
+
+	if (o->jobs > 0)
+		n = o->jobs;
+	else if (!icount)
+		n = 1;
+	else {
+		long by_mem = free_pages > 0 && page > 0 ?
+			      (long)((double)free_pages * page / ((double)(o->mem_mib + 512) * 1048576.0)) : 1;
+
+		n = cpus < by_mem ? cpus : by_mem;
+	}
+	if (n > nr_cells)
+		n = nr_cells;
+	return n < 1 ? 1 : (int)n;
+}
+
+/* A cell booting in a child process of its own (-j): its record comes back in a file. */
+struct cell_child {
+	pid_t pid;
+	json_t *s;		/* the cell's record in meta.json */
+	char *record;		/* <run_dir>/.<cell>.record.json, the child's copy of it */
+	char name[128];
+	double start;
+};
+
+/*
+ * Boot the cell in a child: run_cell() as the loop would, then the record
+ * it filled, as JSON, for the parent to take.  Exit 0, 3 interrupted, 4
+ * the dataset cannot be written.
+ */
+static pid_t start_cell_child(const struct cb_run_opts *o, const char *run_dir, const char *accel,
+			      bool icount, struct kernel_entry *k, const struct cb_variant *v,
+			      struct cell_child *c)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		enum run_stop stop = RUN_ON;
+		char *text;
+
+		run_cell(o, run_dir, accel, icount, k, v, 0, c->s, &stop);
+		text = json_dumps(c->s, JSON_COMPACT);
+		if (!text || cb_write_file_atomic(c->record, text, strlen(text)))
+			stop = RUN_WRITE_FAILED;
+		fflush(stdout);
+		fflush(stderr);
+		_exit(stop == RUN_INTERRUPTED ? 3 : stop == RUN_WRITE_FAILED ? 4 : 0);
+	}
+	c->pid = pid;
+	c->start = cb_now_s();
+	return pid;
+}
+
+/* Take a finished child's record into meta.json; its stop into @stop. */
+static void reap_cell_child(struct cell_child *c, int status, enum run_stop *stop)
+{
+	size_t len;
+	char *text = cb_read_file(c->record, &len);
+	json_t *rec = text ? json_loadb(text, len, 0, NULL) : NULL;
+
+	if (json_is_object(rec))
+		json_object_update(c->s, rec);
+	else
+		json_object_set_new(c->s, "status", json_string("write-failed"));
+	json_decref(rec);
+	free(text);
+	unlink(c->record);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && *stop == RUN_ON)
+		*stop = RUN_INTERRUPTED;
+	else if ((!WIFEXITED(status) || WEXITSTATUS(status)) && *stop == RUN_ON)
+		*stop = RUN_WRITE_FAILED;
+	free(c->record);
+	c->record = NULL;
+	c->pid = 0;
+}
+
+/*
+ * Wait for one of the @n running children, passing on a SIGINT/SIGTERM
+ * that came to us (a child of a background run does not get the
+ * terminal's); returns its slot.
+ */
+static int wait_cell_child(struct cell_child *run, int n, int *status, bool *passed_on)
+{
+	for (;;) {
+		pid_t pid = waitpid(-1, status, 0);
+
+		if (pid < 0 && errno == EINTR) {
+			if (cb_signal_seen() && !*passed_on) {
+				for (int i = 0; i < n; i++)
+					if (run[i].pid > 0)
+						kill(run[i].pid, cb_signal_seen());
+				*passed_on = true;
+			}
+			continue;
+		}
+		if (pid < 0)
+			return -1;
+		for (int i = 0; i < n; i++)
+			if (run[i].pid == pid)
+				return i;
+	}
+}
+
+static int free_slot(const struct cell_child *run, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!run[i].pid)
+			return i;
+	return -1;
+}
+
+/* A child's cell ended: its record in, and the matrix's progress with an ETA. */
+static void cell_done(struct cell_child *c, int status, enum run_stop *stop, int done, int nr,
+		      int jobs, double *cell_s)
+{
+	double took = cb_now_s() - c->start;
+
+	reap_cell_child(c, status, stop);
+	*cell_s += took;
+	printf("[run] %s ended (%s, %.0f s); %d of %d cells done, about %.0f s left\n", c->name,
+	       json_string_value(json_object_get(c->s, "status")) ?: "?", took, done, nr,
+	       *cell_s / done * (nr - done) / jobs);
+	fflush(stdout);
+}
+
 /* Where the results are: per cell, print and check each micro suite. */
 static int summarise_cells(const struct cb_run_opts *o, const char *run_dir, json_t *meta)
 {
@@ -784,6 +924,11 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 	enum run_stop stop = RUN_ON;
 	bool icount;
 	int nr, ret;
+	/* --jobs: the cells booting in children now (cell_jobs()) */
+	struct cell_child run[16] = { 0 };
+	int jobs = 1, running = 0, done = 0;
+	bool passed_on = false;
+	double cell_s = 0;
 
 	if (given->resume) {
 		ret = resume_job(given->resume, given, &resumed, &meta, uerr, uerrlen);
@@ -895,6 +1040,10 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 					   "smp", o->smp, "mem_mib", o->mem_mib));
 	write_meta(run_dir, meta, &stop);
 
+	jobs = o->rounds == 1 && o->jobs != 1 ? cell_jobs(o, icount, nr) : 1;
+	if (jobs > 1)
+		printf("[run] %d cells, %d at once (icount: each is one host thread, the "
+		       "counts do not depend on what runs beside)\n", nr, jobs);
 	/* round by round, every cell in each: A B A B, not A A B B */
 	for (int round = 1; round <= o->rounds && stop == RUN_ON; round++) {
 		for (int i = 0; i < nr && stop == RUN_ON; i++) {
@@ -922,12 +1071,49 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 				s = cb_dataset_add_cell(meta, cell, o->suites);
 			json_object_set_new(s, "kernel", json_string(k->def.name));
 			json_object_set_new(s, "variant", json_string(v->name));
+			if (jobs > 1) {
+				int slot = 0, status;
+
+				while (running == jobs || (slot = free_slot(run, jobs)) < 0) {
+					slot = wait_cell_child(run, jobs, &status, &passed_on);
+					if (slot < 0)
+						break;
+					cell_done(&run[slot], status, &stop, ++done, nr, jobs, &cell_s);
+					running--;
+					write_meta(run_dir, meta, &stop);
+				}
+				if (slot < 0 || stop != RUN_ON || cb_signal_seen())
+					break;
+				run[slot].s = s;
+				snprintf(run[slot].name, sizeof(run[slot].name), "%s", cell);
+				run[slot].record = cb_strdup_printf("%s/.%s.record.json", run_dir, cell);
+				if (start_cell_child(o, run_dir, accel, icount, k, v, &run[slot]) < 0) {
+					fprintf(stderr, "cowbench run: cannot fork for %s: %s\n", cell,
+						strerror(errno));
+					free(run[slot].record);
+					run[slot].record = NULL;
+					stop = RUN_WRITE_FAILED;
+					break;
+				}
+				running++;
+				continue;
+			}
 			if (o->rounds == 1)
 				run_cell(o, run_dir, accel, icount, k, v, 0, s, &stop);
 			else
 				run_round(o, run_dir, accel, icount, k, v, round, s, &stop);
 			write_meta(run_dir, meta, &stop);
 		}
+	}
+	/* the cells still booting finish, interrupted or not: what they measure is kept */
+	while (running > 0) {
+		int status, slot = wait_cell_child(run, jobs, &status, &passed_on);
+
+		if (slot < 0)
+			break;
+		cell_done(&run[slot], status, &stop, ++done, nr, jobs, &cell_s);
+		running--;
+		write_meta(run_dir, meta, &stop);
 	}
 	if (o->rounds > 1)
 		merge_rounds(o, run_dir, meta);
