@@ -1082,7 +1082,9 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 					running--;
 					write_meta(run_dir, meta, &stop);
 				}
-				if (slot < 0 || stop != RUN_ON || cb_signal_seen())
+				if (cb_signal_seen() && stop == RUN_ON)
+					stop = RUN_INTERRUPTED;	/* no new boot starts */
+				if (slot < 0 || stop != RUN_ON)
 					break;
 				run[slot].s = s;
 				snprintf(run[slot].name, sizeof(run[slot].name), "%s", cell);
