@@ -54,6 +54,15 @@ for f in $sources; do
 done
 sort -o "$tmp/defs" "$tmp/defs"
 
+# acyclic FILE WHAT: the graph of "from to" lines in FILE has no loop (tsort)
+acyclic() {
+	if tsort "$1" >/dev/null 2>"$tmp/tsort"; then
+		echo "  no cycle ($(wc -l <"$1") $2)"
+	else
+		echo "  FAIL: a cycle:"; sed 's/^/    /' "$tmp/tsort"; fail=1
+	fi
+}
+
 echo "== 1. who includes cli.h"
 for f in $sources $headers; do
 	grep -q '^#include "cli.h"' "$f" || continue
@@ -82,11 +91,7 @@ for f in $sources; do
 		sort -u >>"$tmp/edges"
 done
 awk '{ printf "  %s -> %s\n", $1, $2 }' "$tmp/edges" | sort -u
-if tsort "$tmp/edges" >/dev/null 2>"$tmp/tsort"; then
-	echo "  no cycle ($(wc -l <"$tmp/edges") edges)"
-else
-	echo "  FAIL: a cycle:"; sed 's/^/    /' "$tmp/tsort"; fail=1
-fi
+acyclic "$tmp/edges" edges
 
 echo "== 4. include graph between headers, cycles"
 : >"$tmp/inc"
@@ -97,11 +102,7 @@ for h in $headers; do
 		done
 	done >>"$tmp/inc" || true
 done
-if tsort "$tmp/inc" >/dev/null 2>"$tmp/tsort"; then
-	echo "  no cycle ($(wc -l <"$tmp/inc") includes)"
-else
-	echo "  FAIL: a cycle:"; sed 's/^/    /' "$tmp/tsort"; fail=1
-fi
+acyclic "$tmp/inc" includes
 
 echo "== 5. calls between stages, in the data flow's order"
 : >"$tmp/badstage"
