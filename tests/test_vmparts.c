@@ -342,7 +342,7 @@ static void test_job_refuses_control_characters(void **state)
 			fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].expect);
 		assert_int_equal(cb_job_check(&bad[i].job, err, sizeof(err)), -1);
 		err[0] = '\0';
-		assert_int_equal(cb_initramfs_build(bindir, NULL, &bad[i].job, work, out, err,
+		assert_int_equal(cb_initramfs_build(bindir, NULL, &bad[i].job, out, err,
 						    sizeof(err)), -1);
 		if (!strstr(err, bad[i].expect))
 			fail_msg("case %zu: initramfs: '%s' lacks '%s'", i, err, bad[i].expect);
@@ -439,7 +439,7 @@ static void test_initramfs_reproducible(void **state)
 
 		a[i] = cb_strdup_printf("%s.cpio", work);
 		job.perturb = i == 2 ? 1 : 0;
-		if (cb_initramfs_build(bindir, NULL, &job, work, a[i], err, sizeof(err)))
+		if (cb_initramfs_build(bindir, NULL, &job, a[i], err, sizeof(err)))
 			fail_msg("initramfs: %s", err);
 		text[i] = cb_read_file(a[i], &len[i]);
 		assert_non_null(text[i]);
@@ -456,7 +456,7 @@ static void test_initramfs_reproducible(void **state)
 		int r;
 
 		job.perturb = 0;
-		r = cb_initramfs_build(bindir, NULL, &job, work, path, err, sizeof(err));
+		r = cb_initramfs_build(bindir, NULL, &job, path, err, sizeof(err));
 		umask(saved);
 		if (r)
 			fail_msg("initramfs: %s", err);

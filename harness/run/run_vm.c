@@ -467,15 +467,15 @@ static int pack_initramfs(const struct cb_run_opts *o, struct kernel_entry *ks, 
 
 	for (size_t i = 0; i < nr_ks && !ret; i++) {
 		struct kernel_entry *k = &ks[i];
-		char *work = cb_strdup_printf("%s/initramfs/%s", run_dir, k->def.name);
+		char *dir = cb_path(run_dir, "initramfs");
 		char *selftests = cb_path(k->art.dir, "selftests");
 
 		free(k->initrd);
-		k->initrd = cb_strdup_printf("%s.cpio", work);
-		cb_mkdir_p(work);
-		ret = cb_initramfs_build(bindir, selftests, &job, work, k->initrd, err, sizeof(err));
+		k->initrd = cb_strdup_printf("%s/%s.cpio", dir, k->def.name);
+		cb_mkdir_p(dir);
+		ret = cb_initramfs_build(bindir, selftests, &job, k->initrd, err, sizeof(err));
 		free(selftests);
-		free(work);
+		free(dir);
 		if (ret) {
 			fprintf(stderr, "cowbench run: %s\n", err);
 			ret = CB_EXIT_USAGE;

@@ -332,8 +332,7 @@ static char *archive_name(const char *path)
 }
 
 int cb_initramfs_build(const char *bindir, const char *selftests_dir,
-		       const struct cb_job *job, const char *workdir, const char *out,
-		       char *err, size_t errlen)
+		       const struct cb_job *job, const char *out, char *err, size_t errlen)
 {
 	static const struct {
 		const char *name, *program;
@@ -354,7 +353,6 @@ int cb_initramfs_build(const char *bindir, const char *selftests_dir,
 	size_t archive_len = 0;
 	int nr_libs = 0, ret = -1;
 
-	(void)workdir;	/* nothing is staged on disk any more */
 	if (!text_job)
 		goto out;	/* before anything is read: @err names the key */
 	if (access(bench, X_OK) || access(init, X_OK) || access(probes, X_OK) ||

@@ -72,11 +72,9 @@ int cb_newc_archive(struct cb_newc_entry *e, size_t n, char **out, size_t *len);
  * Write @out (a newc cpio archive, cb_newc_archive(), replaced atomically):
  * the programs from @bindir and the libraries the runner loads, the
  * selftests in @selftests_dir (may be NULL), the job, the padding of
- * @job->perturb.  @workdir is not used (nothing is staged on disk any more).
- * -1 with @err.
+ * @job->perturb.  Nothing is staged on disk.  -1 with @err.
  */
 int cb_initramfs_build(const char *bindir, const char *selftests_dir,
-		       const struct cb_job *job, const char *workdir, const char *out,
-		       char *err, size_t errlen);
+		       const struct cb_job *job, const char *out, char *err, size_t errlen);
 
 #endif
