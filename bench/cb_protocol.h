@@ -5,8 +5,9 @@
  *
  * The job, host to guest: the file CB_PROTO_JOB_PATH in the initramfs, one
  * "key=value\n" line for each of CB_PROTO_JOB_KEYS, in that order
- * (CB_PROTO_JOB_FORMAT; repetitions is a count, the others text without
- * control characters).
+ * (CB_PROTO_JOB_FORMAT; repetitions is a count, settle_us a number of
+ * microseconds the runner sleeps before each measured region (0: none),
+ * the others text without control characters).
  *
  * Progress, guest to host on the console (ttyS0): lines that start with
  * CB_PROTO_TAG; "up <...>" once userspace runs.
@@ -19,8 +20,8 @@
 #define CB_PROTOCOL_H
 
 #define CB_PROTO_JOB_PATH	"/cowbench/job"
-#define CB_PROTO_JOB_KEYS	"suites", "profile", "repetitions", "filter"
-#define CB_PROTO_JOB_FORMAT	"suites=%s\nprofile=%s\nrepetitions=%d\nfilter=%s\n"
+#define CB_PROTO_JOB_KEYS	"suites", "profile", "repetitions", "filter", "settle_us"
+#define CB_PROTO_JOB_FORMAT	"suites=%s\nprofile=%s\nrepetitions=%d\nfilter=%s\nsettle_us=%d\n"
 
 #define CB_PROTO_TAG		"cowbench-guest: "
 #define CB_PROTO_UP		CB_PROTO_TAG "up "

@@ -96,8 +96,19 @@ int cb_fail(struct cb_ctx *ctx, const char *fmt, ...)
 int cb_skip(struct cb_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Iterations per repetition: a fixed count keeps icount runs identical. */
-unsigned int cb_iterations(const struct cb_case *c, size_t size, int quick);
+/*
+ * Iterations per repetition, from what one iteration cost (@iteration_ns
+ * of guest time, under icount its instruction count): as many as fill the
+ * profile's budget (CB_BUDGET_*_NS), a power of two between the profile's
+ * least and CB_ITERATIONS_MAX.  The power of two keeps the count of a head and its base
+ * equal unless the iteration's cost changed by tens of %, and under icount
+ * the cost, and so the count, is the same on every boot of one kernel.
+ */
+#define CB_BUDGET_QUICK_NS	8e6
+#define CB_BUDGET_DEFAULT_NS	16e6
+/* every region costs a settle (measure.c), however cheap its work */
+#define CB_ITERATIONS_MAX	16
+unsigned int cb_iterations(double iteration_ns, int quick);
 /* "2MiB", "1GiB": how sizes appear in benchmark names. */
 void cb_format_size(size_t size, char *buf, size_t len);
 /* "fault/anon/2MiB/thp:off": the one spelling of a benchmark's name. */

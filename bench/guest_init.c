@@ -46,6 +46,7 @@ struct job {
 	const char *profile;	/* default | quick */
 	int repetitions;
 	const char *filter;	/* "" = every benchmark */
+	int settle_us;		/* the runner's sleep before each region */
 };
 
 static void say(const char *fmt, ...)
@@ -67,8 +68,8 @@ static void mount_fs(const char *src, const char *dir, const char *type)
 		say("warning: mount %s on %s: %s", type, dir, strerror(errno));
 }
 
-/* All of @s, decimal digits, within 1..INT_MAX: "5x" is not 5 (no atoi). */
-static bool parse_count(const char *s, int *out)
+/* All of @s, decimal digits, within @min..INT_MAX: "5x" is not 5 (no atoi). */
+static bool parse_number(const char *s, long min, int *out)
 {
 	char *end;
 	long v;
@@ -77,7 +78,7 @@ static bool parse_count(const char *s, int *out)
 		return false;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > INT_MAX)
+	if (errno || *end || v < min || v > INT_MAX)
 		return false;
 	*out = (int)v;
 	return true;
@@ -90,8 +91,8 @@ static const char *const job_keys[] = { CB_PROTO_JOB_KEYS };
 static bool job_line(struct job *job, char *line, int lineno, bool seen[NR_JOB_KEYS],
 		     char *why, size_t len)
 {
-	/* The strings, in job_keys' order; repetitions is the number. */
-	const char **text[NR_JOB_KEYS] = { &job->suites, &job->profile, NULL, &job->filter };
+	/* The strings, in job_keys' order; NULL for the numbers. */
+	const char **text[NR_JOB_KEYS] = { &job->suites, &job->profile, NULL, &job->filter, NULL };
 	char *eq = strchr(line, '='), *value;
 	size_t key;
 
@@ -117,8 +118,15 @@ static bool job_line(struct job *job, char *line, int lineno, bool seen[NR_JOB_K
 		return false;
 	}
 	seen[key] = true;
+	if (!text[key] && !strcmp(line, "settle_us")) {
+		if (parse_number(value, 0, &job->settle_us))
+			return true;
+		snprintf(why, len, "job line %d: settle_us '%.40s' is not a number of "
+			 "microseconds from 0 to %d", lineno, value, INT_MAX);
+		return false;
+	}
 	if (!text[key]) {
-		if (parse_count(value, &job->repetitions))
+		if (parse_number(value, 1, &job->repetitions))
 			return true;
 		snprintf(why, len, "job line %d: repetitions '%.40s' is not a count from 1 to %d",
 			 lineno, value, INT_MAX);
@@ -135,7 +143,7 @@ static bool job_line(struct job *job, char *line, int lineno, bool seen[NR_JOB_K
 /*
  * The job exactly as the harness writes it (harness/initramfs.c): one
  * "key=value" line, newline-terminated, for each of suites, profile,
- * repetitions and filter.  Anything else -- no job file, a line cut short,
+ * repetitions, filter and settle_us.  Anything else -- no job file, a line cut short,
  * a missing, unknown or repeated key, a control character, repetitions
  * that are not a count -- is refused with what is wrong in @why: a
  * guessed job would measure what nobody asked for under the name of what
@@ -449,15 +457,16 @@ static int run_program(const char *suite, char *const argv[], const char *out_na
 
 static void suite_micro(const struct job *job)
 {
-	char reps[48], *profile, *filter = NULL;
+	char reps[48], settle[48], *profile, *filter = NULL;
 	char *argv[MAX_ARGS] = {
 		"/cowbench/cowbench-bench", "--benchmark_out=" OUT_DIR "/micro.json",
-		"--benchmark_out_format=json", reps,
+		"--benchmark_out_format=json", reps, settle,
 	};
-	int n = 4;
+	int n = 5;
 
 	/* Allocated: a profile or filter of any length is passed whole. */
 	snprintf(reps, sizeof(reps), "--benchmark_repetitions=%d", job->repetitions);
+	snprintf(settle, sizeof(settle), "--cb_settle_us=%d", job->settle_us);
 	if (asprintf(&profile, "--cb_profile=%s", job->profile) < 0 ||
 	    (job->filter[0] && asprintf(&filter, "--cb_filter=%s", job->filter) < 0)) {
 		say("suite micro end error %s", strerror(errno));
@@ -917,8 +926,9 @@ int main(void)
 		fclose(c);
 	free(cmdline);
 	if (job_ok) {
-		say("job suites=%s profile=%s repetitions=%d filter=%s", job.suites, job.profile,
-		    job.repetitions, job.filter[0] ? job.filter : "(none)");
+		say("job suites=%s profile=%s repetitions=%d filter=%s settle_us=%d", job.suites,
+		    job.profile, job.repetitions, job.filter[0] ? job.filter : "(none)",
+		    job.settle_us);
 	} else {
 		/*
 		 * A failed "suite" the harness records as the cell's status

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,6 +49,8 @@ void cb_totals_add(struct cb_totals *t, const struct cb_sample *s, size_t nr_vm)
 	t->samples++;
 	t->ns += s->ns;
 	t->items += s->items;
+	if (s->items && t->nr_sample_cost < CB_ITERATIONS_MAX)
+		t->sample_cost[t->nr_sample_cost++] = s->ns / (double)s->items;
 	for (int i = 0; i < CB_PERF_NR; i++)
 		t->perf[i] += (double)s->perf[i];
 	for (size_t i = 0; i < nr_vm; i++)
@@ -61,12 +64,61 @@ double cb_per_item(const struct cb_totals *t, double sum)
 	return t->items ? sum / (double)t->items : 0.0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double cb_sample_cost_median(const struct cb_totals *t)
+{
+	double sorted[CB_ITERATIONS_MAX];
+	unsigned int n = t->nr_sample_cost;
+
+	if (!n)
+		return 0.0;
+	memcpy(sorted, t->sample_cost, n * sizeof(sorted[0]));
+	qsort(sorted, n, sizeof(sorted[0]), cmp_double);
+	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/*
+ * Let the guest settle before a region: whatever the setup started
+ * finishes outside the clock instead of inside it.  A held child that
+ * said "ready" may still be on its way to block (the parent's wakeup
+ * preempted it), and an exited child's mm, page tables and task are
+ * freed by RCU callbacks that the housekeeping CPU runs (nohz_full puts
+ * them there) some milliseconds later.  Under icount the guest clock
+ * counts the instructions of every vCPU, so either landed in the region
+ * of some boots and not of others: the 0.3-0.6% noise floors of every
+ * benchmark with a second process.  Asleep, the benchmark CPU lets them
+ * run first.  How long: the harness's cb_settle_us(), by mode, in the job.
+ */
+static long settle_us = 1000;
+
+void cb_settle_set_us(long us)
+{
+	settle_us = us;
+}
+
+static void settle(void)
+{
+	struct timespec t = { settle_us / 1000000, settle_us % 1000000 * 1000 };
+
+	if (!settle_us)
+		return;
+	while (nanosleep(&t, &t) && errno == EINTR)
+		;
+}
+
 /*
  * Order matters: counters are read outside the clock, so the timed window
  * holds the work and two vDSO clock reads, nothing else.
  */
 void cb_measure_begin(struct cb_ctx *ctx)
 {
+	settle();
 	if (ctx->vm_ok)
 		cb_vmstat_read(NULL, &ctx->vm_before);
 	cb_perf_read(&ctx->perf, ctx->perf_before);

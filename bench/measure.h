@@ -29,6 +29,9 @@ struct cb_totals {
 	uint64_t samples;
 	double ns;
 	uint64_t items;
+	/* each sample's ns per item, in order (the first CB_ITERATIONS_MAX) */
+	double sample_cost[CB_ITERATIONS_MAX];
+	unsigned int nr_sample_cost;
 	double perf[CB_PERF_NR];
 	double vm[CB_VMSTAT_MAX];
 	double extra[CB_EXTRA_MAX];
@@ -53,6 +56,12 @@ struct cb_ctx {
 	char message[256];
 };
 
+/*
+ * How long cb_measure_begin() sleeps before its region (measure.c says
+ * why); the runner's --cb_settle_us, 1000 when not given.
+ */
+void cb_settle_set_us(long us);
+
 /* Both allocate nothing the measured region could touch. */
 void cb_ctx_init(struct cb_ctx *ctx);
 void cb_ctx_fini(struct cb_ctx *ctx);
@@ -66,6 +75,15 @@ int cb_ctx_iteration_done(struct cb_ctx *ctx);
 void cb_totals_add(struct cb_totals *t, const struct cb_sample *s, size_t nr_vm);
 /* Per-item average of a total; 0 when nothing was counted. */
 double cb_per_item(const struct cb_totals *t, double sum);
+/*
+ * The median over the samples of each one's ns per item: what the runner
+ * reports as a repetition's cost.  Work that lands in a region without
+ * being its own (an exited child's RCU callbacks, a kworker) comes in some
+ * regions, not all, and only adds: the median leaves it out where the mean
+ * takes a share of it into every repetition (+1.5% on a 2 MiB fork from
+ * callbacks in a few of 32 regions).  0 when nothing was counted.
+ */
+double cb_sample_cost_median(const struct cb_totals *t);
 
 #ifdef __cplusplus
 }

@@ -24,16 +24,19 @@ const struct cb_family *const cb_families[] = {
 
 const size_t cb_nr_families = sizeof(cb_families) / sizeof(cb_families[0]);
 
-unsigned int cb_iterations(const struct cb_case *c, size_t size, int quick)
+unsigned int cb_iterations(double iteration_ns, int quick)
 {
-	/* Enough work per repetition to dwarf clock reads, bounded in time. */
-	const size_t budget = 256 * CB_MIB;
-	size_t n = budget / size;
+	const double budget = quick ? CB_BUDGET_QUICK_NS : CB_BUDGET_DEFAULT_NS;
+	/*
+	 * quick: three, so that the median region (measure.h) outvotes one
+	 * that other work landed in
+	 */
+	const unsigned int least = quick ? 3 : 1;
+	unsigned int n = 1;
 
-	(void)c;
-	if (quick)
-		return 2;
-	return n < 3 ? 3 : n > 64 ? 64 : (unsigned int)n;
+	while (n < CB_ITERATIONS_MAX && 2.0 * n * iteration_ns <= budget)
+		n *= 2;
+	return n < least ? least : n;
 }
 
 void cb_format_size(size_t size, char *buf, size_t len)

@@ -3,13 +3,19 @@
  * The thin C++ layer between the C case tables and Google benchmark.
  *
  * It registers every (case, size, THP mode) as one benchmark with manual
- * timing and a fixed iteration count, runs each case's setup, iterations and
- * teardown, and turns the runner's totals into per-item counters.  Skips and
+ * timing, runs each case's setup once for all its repetitions, sizes the
+ * repetitions by a budget of guest time (cb_iterations(), from one
+ * calibrating iteration that is also the warm-up), runs the iterations and
+ * the teardown, and turns the runner's totals into per-item counters.
+ * Google benchmark sees one iteration per repetition, which holds the
+ * case's iterations ("case_iterations" in the JSON): its own count must be
+ * fixed at registration, before anything is known of a case's cost.  Skips and
  * errors become SkipWithError() with a "skipped: " or "error: " prefix, so the
  * JSON keeps a row and a reason for every benchmark.
  *
  * Flags of our own (stripped before Google benchmark sees argv):
- *   --cb_profile=default|quick   quick: smallest size, 2 iterations
+ *   --cb_profile=default|quick   quick: smallest size, smaller budget
+ *   --cb_settle_us=N             sleep before each measured region (measure.c)
  *   --cb_cpu=N                   CPU to pin to (default: the highest allowed)
  *   --cb_filter=REGEX            register only benchmarks whose cowbench name
  *                                ("fault/anon/2MiB/thp:off") matches this POSIX
@@ -171,7 +177,9 @@ void report_counters(benchmark::State &st, const cb_ctx &ctx)
 {
 	const cb_totals &t = ctx.total;
 
-	st.counters["ns_per_item"] = cb_per_item(&t, t.ns);
+	// The cost: the median region (measure.h says why); the mean beside it.
+	st.counters["ns_per_item"] = cb_sample_cost_median(&t);
+	st.counters["ns_per_item_mean"] = cb_per_item(&t, t.ns);
 	st.counters["items"] = static_cast<double>(t.items);
 	// Zero-valued counters are left out: Google benchmark's CV of an
 	// all-zero series is NaN, which is not JSON.  The context records
@@ -189,7 +197,60 @@ void report_counters(benchmark::State &st, const cb_ctx &ctx)
 			cb_per_item(&t, t.extra[i]);
 }
 
-void run_case(benchmark::State &st, const cb_case *c, cb_params p, int id)
+/*
+ * The benchmark whose setup is alive: kept from its first repetition to
+ * its last, so that a 1 GiB region is populated once, not once a
+ * repetition.  One at a time; the next benchmark's first repetition (or
+ * the end of main) tears it down.
+ */
+struct live_case {
+	int id = -1;
+	const cb_case *c = nullptr;
+	cb_ctx *ctx = nullptr;
+	void *priv = nullptr;
+	unsigned int iterations = 0;	// 0: setup or calibration failed
+};
+live_case live;
+
+void live_end()
+{
+	if (live.priv)
+		live.c->teardown(live.priv);
+	if (live.ctx) {
+		cb_ctx_fini(live.ctx);
+		std::free(live.ctx);
+	}
+	live = live_case();
+}
+
+// One iteration into ctx's totals; false when the case failed.
+bool one_iteration(cb_ctx *ctx, const cb_case *c, void *priv)
+{
+	cb_ctx_iteration_start(ctx);
+	return !c->iteration(ctx, priv) && !cb_ctx_iteration_done(ctx);
+}
+
+/*
+ * Setup and one calibrating iteration, whose cost sizes the repetitions;
+ * it is the warm-up too (first-touch of the runner's own state, a cold
+ * per-CPU page list), and its sample is dropped.
+ */
+void live_begin(const cb_case *c, const cb_params &p, int id, bool quick)
+{
+	live_end();
+	live.id = id;
+	live.c = c;
+	// Large (vmstat snapshots): on the heap, allocated before any timing.
+	live.ctx = static_cast<cb_ctx *>(std::malloc(sizeof(cb_ctx)));
+	if (!live.ctx)
+		return;
+	cb_ctx_init(live.ctx);
+	if (c->setup(live.ctx, &p, &live.priv) || !one_iteration(live.ctx, c, live.priv))
+		return;
+	live.iterations = cb_iterations(live.ctx->last.ns, quick);
+}
+
+void run_case(benchmark::State &st, const cb_case *c, cb_params p, int id, bool quick)
 {
 	const char *why = c->unsupported ? c->unsupported(&p) : nullptr;
 
@@ -211,32 +272,35 @@ void run_case(benchmark::State &st, const cb_case *c, cb_params p, int id)
 		st.SkipWithError((std::string("skipped: ") + why).c_str());
 		return;
 	}
-
-	// Large (vmstat snapshots): on the heap, allocated before any timing.
-	cb_ctx *ctx = static_cast<cb_ctx *>(std::malloc(sizeof(cb_ctx)));
-	void *priv = nullptr;
-
-	if (!ctx) {
+	if (live.id != id)
+		live_begin(c, p, id, quick);
+	if (!live.ctx) {
 		st.SkipWithError("error: out of memory for the runner's context");
 		return;
 	}
-	cb_ctx_init(ctx);
-	if (!c->setup(ctx, &p, &priv)) {
-		for (auto _ : st) {
-			cb_ctx_iteration_start(ctx);
-			if (c->iteration(ctx, priv) || cb_ctx_iteration_done(ctx))
-				break;
-			st.SetIterationTime(ctx->last.ns / 1e9);
-		}
-	}
-	if (priv)
-		c->teardown(priv);
-	if (ctx->outcome != CB_OK)
+
+	cb_ctx *ctx = live.ctx;
+
+	// A case that failed (setup, calibration, an earlier repetition) stays failed.
+	if (ctx->outcome != CB_OK) {
 		st.SkipWithError(ctx->message);
-	else
-		report_counters(st, *ctx);
-	cb_ctx_fini(ctx);
-	std::free(ctx);
+		return;
+	}
+	std::memset(&ctx->total, 0, sizeof(ctx->total));
+	for (auto _ : st) {
+		double ns = 0;
+
+		for (unsigned int i = 0; i < live.iterations && one_iteration(ctx, c, live.priv);
+		     i++)
+			ns += ctx->last.ns;
+		st.SetIterationTime(ns / 1e9);
+	}
+	if (ctx->outcome != CB_OK) {
+		st.SkipWithError(ctx->message);
+		return;
+	}
+	report_counters(st, *ctx);
+	st.counters["case_iterations"] = live.iterations;
 }
 
 struct registration {
@@ -254,9 +318,9 @@ void register_one(const cb_case *c, const cb_params *p, void *arg)
 	cb_benchmark_name(c, p, name, sizeof(name));
 	if (r->filter && regexec(r->filter, name, 0, nullptr, 0))
 		return;
-	benchmark::RegisterBenchmark(name, run_case, c, *p, r->count++)
+	benchmark::RegisterBenchmark(name, run_case, c, *p, r->count++, quick)
 		->UseManualTime()
-		->Iterations(cb_iterations(c, p->size, quick))
+		->Iterations(1)
 		->Unit(benchmark::kMicrosecond);
 }
 
@@ -307,6 +371,15 @@ int main(int argc, char **argv)
 					     argv[i]);
 				return 2;
 			}
+		} else if (!std::strncmp(argv[i], "--cb_settle_us=", 15)) {
+			char *end;
+			long us = std::strtol(argv[i] + 15, &end, 10);
+			if (*end || us < 0 || us > 10 * 1000 * 1000) {
+				std::fprintf(stderr, "cowbench-bench: bad %s: want --cb_settle_us=N "
+					     "(0 to 10000000)\n", argv[i]);
+				return 2;
+			}
+			cb_settle_set_us(us);
 		} else if (!std::strncmp(argv[i], "--cb_filter=", 12)) {
 			if (regcomp(&filter, argv[i] + 12, REG_EXTENDED | REG_NOSUB)) {
 				std::fprintf(stderr, "cowbench-bench: bad regex in %s\n", argv[i]);
@@ -315,7 +388,8 @@ int main(int argc, char **argv)
 			reg.filter = &filter;
 		} else if (!std::strncmp(argv[i], "--cb_", 5)) {
 			std::fprintf(stderr, "cowbench-bench: unknown option %s "
-				     "(known: --cb_profile=default|quick, --cb_cpu=N, --cb_filter=REGEX)\n", argv[i]);
+				     "(known: --cb_profile=default|quick, --cb_settle_us=N, --cb_cpu=N, "
+				     "--cb_filter=REGEX)\n", argv[i]);
 			return 2;
 		} else {
 			argv[out++] = argv[i];
@@ -345,6 +419,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	benchmark::RunSpecifiedBenchmarks(&tee);
+	live_end();
 	benchmark::Shutdown();
 	if (tee.error()) {
 		std::fprintf(stderr, "cowbench-bench: cannot write %s: %s; its results are "

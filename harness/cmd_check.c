@@ -23,7 +23,9 @@ const struct cb_opt cmd_check_opts[] = {
 	{ "write-baseline", 'w', false, required_argument, "FILE",
 	  "write a baseline made from the DATASETs to FILE" },
 	{ "threshold", 't', false, required_argument, "PCT",
-	  "default " STR(CB_CHECK_THRESHOLD_ICOUNT) "% in icount mode (guest instructions),\n"
+	  "default " STR(CB_CHECK_THRESHOLD_ICOUNT) "% in icount mode (guest instructions)\n"
+	  "for a floor of " STR(CB_CHECK_SHARP_BOOTS) " boots or more, "
+	  STR(CB_CHECK_THRESHOLD_ICOUNT_COARSE) "% for fewer;\n"
 	  STR(CB_CHECK_THRESHOLD_WALL) "% otherwise; at most " STR(CB_CHECK_MAX_THRESHOLD) },
 	{ "cell", 'c', false, required_argument, "CELL",
 	  "kernel.variant to compare (default: the only cell)" },
@@ -52,9 +54,11 @@ void cmd_check_usage(FILE *out)
 		"work costs: interrupts and other disturbances only add instructions),\n"
 		"otherwise the median.  The noise floor is the spread of the values across\n"
 		"the datasets (boots) the baseline was made from -- make them perturbation\n"
-		"boots (run --perturb 0, 1, 2, 3) -- and with fewer than 3, the wider of\n"
+		"boots (run --perturb 0 ... 19) -- and with fewer than 3, the wider of\n"
 		"that and the spread of the repetitions within any one of them.  specref/*,\n"
-		"whose cost a race decides, is gated no tighter than 5%%.\n\n",
+		"whose cost a race decides, is gated no tighter than 5%%; fork/* and\n"
+		"fork-pinned/call-*, whose allocations move with the code layout, no\n"
+		"tighter than 0.15%%.\n\n",
 		CB_NOISE_FACTOR);
 	cb_opts_usage(out, cmd_check_opts);
 	fputs("\n"

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "cowbench.h"
 #include "dataset.h"
+#include "jobs.h"
 #include "results.h"
 #include "run_opts.h"
 #include "util.h"
@@ -65,14 +66,17 @@ const struct cb_opt cmd_run_opts[] = {
 	{ "smp", OPT_SMP, false, required_argument, "N", "guest CPUs (default 2)" },
 	{ "mem", OPT_MEM, false, required_argument, "MIB", "guest memory (default 3072)" },
 	{ "jobs", OPT_JOBS, false, required_argument, "N",
-	  "cells booted at once, 1 to 16 (default 1); 0: under icount\n"
-	  "what the host's CPUs and memory hold, else 1 (results\n"
-	  "stay bit-identical under icount)" },
+	  "cells booted at once, 1 to 16; default (or 0): under\n"
+	  "icount as many as the host holds, one CPU and the\n"
+	  "guest's --mem plus 512 MiB each (results stay\n"
+	  "bit-identical); 1 in a wall-clock mode, where cells\n"
+	  "would disturb each other's timing, with 2+ rounds and\n"
+	  "with --host" },
 	{ "resume", OPT_RESUME, false, required_argument, "DIR",
 	  "continue an interrupted dataset (VM or host) with its own\n"
 	  "job: run only what has no complete result" },
 	{ "host", 'H', false, no_argument, NULL, "measure the running kernel (no VM)" },
-	{ "quick", 'q', false, no_argument, NULL, "smallest size of each benchmark, 2 iterations" },
+	{ "quick", 'q', false, no_argument, NULL, "smallest size of each benchmark, a smaller\nbudget of guest time per repetition" },
 	{ "repetitions", OPT_REPS, false, required_argument, "N",
 	  "repetitions of each benchmark, 1 to 64 (default 5; in a\n"
 	  "wall-clock mode with two or more cells, 9)" },
@@ -179,7 +183,7 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 	o->accel = "auto";
 	o->mode = "auto";
 	o->smp = 2;
-	o->jobs = 1;
+	o->jobs = 0;	/* by mode and host (jobs.h) */
 	o->mem_mib = 3072;
 	cb_opts_getopt(cmd_run_opts, "+", &g);
 	cb_getopt_reset();
@@ -239,7 +243,7 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 				return -1;
 			break;
 		case OPT_JOBS:
-			if (int_arg("jobs", 0, 16, &o->jobs, err, errlen))
+			if (int_arg("jobs", 0, CB_JOBS_MAX, &o->jobs, err, errlen))
 				return -1;
 			break;
 		case OPT_MEM:

@@ -94,7 +94,7 @@ static void test_one_percent_on_reuse_is_flagged(void **state)
 {
 	(void)state;
 	expect("reuse-plus-1pct", 1,
-	       "fault/reuse/2MiB/thp:off: +1.0% instructions (baseline 1629.3, now 1645.6)");
+	       "fault/reuse/2MiB/thp:off: +1.00% instructions (baseline 1629.3, now 1645.6)");
 	expect("reuse-plus-1pct", 1, "REGRESSION: 1 of 3");
 }
 
@@ -152,7 +152,7 @@ static void test_race_driven_limit(void **state)
 			 "/specref-boot2", file));
 	free(check_exits(0, "--baseline '%s' " DATA "/specref-plus-2pct", file));
 	out = check_exits(1, "--baseline '%s' " DATA "/specref-plus-6pct", file);
-	if (!strstr(out, "specref/reuse-10k/2MiB/thp:off: +5.9% instructions "
+	if (!strstr(out, "specref/reuse-10k/2MiB/thp:off: +5.89% instructions "
 			 "(baseline 2473.2, now 2618.9)") ||
 	    !strstr(out, "limit 5.00%: race-driven"))
 		fail_msg("+6%% on specref:\n%s", out);
@@ -175,7 +175,7 @@ static void test_floor_from_medians(void **state)
 	free(check_exits(0, "--write-baseline '%s' " DATA "/boot1 " DATA "/boot2 " DATA
 			 "/boot3-outlier", three));
 	out = check_exits(1, "--baseline '%s' " DATA "/reuse-plus-1pct", three);
-	assert_non_null(strstr(out, "fault/reuse/2MiB/thp:off: +1.0% instructions"));
+	assert_non_null(strstr(out, "fault/reuse/2MiB/thp:off: +1.00% instructions"));
 	free(out);
 
 	free(check_exits(0, "--write-baseline '%s' " DATA "/boot1 " DATA "/boot3-outlier",

@@ -76,6 +76,8 @@ static void test_vm_run_defaults(void **state)
 	assert_string_equal(o.accel, "auto");
 	assert_string_equal(o.mode, "auto");
 	assert_int_equal(o.smp, 2);
+	/* by mode and host once the accelerator is known (test_jobs.c) */
+	assert_int_equal(o.jobs, 0);
 }
 
 static void test_run_defaults(void **state)

@@ -67,6 +67,40 @@ static void test_totals_and_per_item(void **state)
 	struct cb_totals empty = { 0 };
 
 	assert_float_equal(cb_per_item(&empty, 5.0), 0.0, 0);
+	assert_float_equal(cb_sample_cost_median(&empty), 0.0, 0);
+}
+
+/*
+ * A repetition's cost is its median region: one region in five that a
+ * kworker landed in (+50%) moves the mean by 10% and the median not at
+ * all; an even count takes the middle two's mean.
+ */
+static void test_sample_cost_median(void **state)
+{
+	struct cb_totals t = { 0 };
+	struct cb_sample s = { .items = 100 };
+	const double ns[] = { 10000, 10000, 15000, 10000, 10000 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		s.ns = ns[i];
+		cb_totals_add(&t, &s, 0);
+	}
+	assert_float_equal(cb_per_item(&t, t.ns), 110.0, 1e-9);
+	assert_float_equal(cb_sample_cost_median(&t), 100.0, 1e-9);
+	/* a region of no items has no cost per item: left out */
+	s.items = 0;
+	cb_totals_add(&t, &s, 0);
+	assert_int_equal(t.nr_sample_cost, 5);
+
+	struct cb_totals two = { 0 };
+
+	s.items = 100;
+	s.ns = 10000;
+	cb_totals_add(&two, &s, 0);
+	s.ns = 12000;
+	cb_totals_add(&two, &s, 0);
+	assert_float_equal(cb_sample_cost_median(&two), 110.0, 1e-9);
 }
 
 /* A real measured region: 64 first-touch faults must show up as such. */
@@ -190,9 +224,29 @@ static void test_names_and_sizes(void **state)
 	assert_string_equal(buf, "1GiB");
 	cb_format_size(64 * 1024, buf, sizeof(buf));
 	assert_string_equal(buf, "64KiB");
-	assert_int_equal(cb_iterations(&c, 2 * CB_MIB, 1), 2);
-	assert_int_equal(cb_iterations(&c, 2 * CB_MIB, 0), 64);
-	assert_int_equal(cb_iterations(&c, 1UL << 30, 0), 3);
+}
+
+/*
+ * Iterations fill the budget as a power of two: a fault case of 2 MiB
+ * (3.6 M instructions an iteration) gets the quick profile's least, 3, a
+ * 4 MiB fork (300 k) 16, the costliest the profile's least, the cheapest
+ * the profile's most; a cost change short of a power of two changes
+ * nothing.
+ */
+static void test_iterations_by_budget(void **state)
+{
+	(void)state;
+	assert_int_equal(cb_iterations(3.6e6, 1), 3);
+	assert_int_equal(cb_iterations(3e5, 1), 16);
+	assert_int_equal(cb_iterations(3e5 * 1.01, 1), 16);
+	assert_int_equal(cb_iterations(CB_BUDGET_QUICK_NS / 16, 1), 16);
+	assert_int_equal(cb_iterations(CB_BUDGET_QUICK_NS / 16 * 1.001, 1), 8);
+	assert_int_equal(cb_iterations(5e8, 1), 3);
+	assert_int_equal(cb_iterations(5e8, 0), 1);
+	assert_int_equal(cb_iterations(74, 1), CB_ITERATIONS_MAX);
+	assert_int_equal(cb_iterations(74, 0), CB_ITERATIONS_MAX);
+	/* a failed or empty calibration costs nothing: the most */
+	assert_int_equal(cb_iterations(0, 0), CB_ITERATIONS_MAX);
 }
 
 int main(void)
@@ -204,6 +258,8 @@ int main(void)
 		cmocka_unit_test(test_skip_and_fail_messages),
 		cmocka_unit_test(test_child_sample_round_trip),
 		cmocka_unit_test(test_names_and_sizes),
+		cmocka_unit_test(test_iterations_by_budget),
+		cmocka_unit_test(test_sample_cost_median),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

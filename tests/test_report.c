@@ -565,8 +565,8 @@ static void test_floors_widen_the_marks(void **state)
 	md = out_file("floors", "report.md");
 	/* +1.0% is inside twice the 1.0% floor: not marked (test_icount_marks: marked) */
 	assert_null(strstr(mail, "fault/reuse"));
-	assert_non_null(strstr(mail, "(no change beyond 0.5%, the gap and the floors)"));
-	assert_non_null(strstr(md, "beyond twice the benchmark's noise floor, measured over 2 "
+	assert_non_null(strstr(mail, "(no change beyond check's limits and the gap)"));
+	assert_non_null(strstr(md, "twice the benchmark's noise floor, measured over 2 "
 				   "perturbation boots"));
 	assert_non_null(strstr(md, "| noise floors | "));
 	free(md);

@@ -292,7 +292,7 @@ static void test_ldd_and_job(void **state)
 		"\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f2)\n"
 		"\t/lib64/ld-linux-x86-64.so.2 (0x00007f3)\n";
 	char *paths[8];
-	struct cb_job job = { "micro,selftests", "quick", 1, "^fault/", 0 };
+	struct cb_job job = { "micro,selftests", "quick", 1, "^fault/", 0, 10000 };
 	char *text, err[256];
 
 	(void)state;
@@ -305,7 +305,7 @@ static void test_ldd_and_job(void **state)
 	assert_int_equal(cb_ldd_parse(ldd, paths, 2), -1);
 	text = cb_job_text(&job, err, sizeof(err));
 	assert_string_equal(text, "suites=micro,selftests\nprofile=quick\nrepetitions=1\n"
-				  "filter=^fault/\n");
+				  "filter=^fault/\nsettle_us=10000\n");
 	free(text);
 }
 
@@ -321,12 +321,13 @@ static void test_job_refuses_control_characters(void **state)
 		struct cb_job job;
 		const char *expect;
 	} bad[] = {
-		{ { "micro", "quick", 5, "^fault/\nrepetitions=1", 0 }, "filter '^fault/?repetitions=1'" },
-		{ { "micro", "quick", 5, "x\ry", 0 }, "(0x0d)" },
-		{ { "micro\nrepetitions=1", "quick", 5, NULL, 0 }, "suites 'micro?repetitions=1'" },
-		{ { "micro", "quick\033[2J", 5, NULL, 0 }, "profile 'quick?[2J'" },
-		{ { "micro", "quick", 0, NULL, 0 }, "repetitions 0 is not a count" },
-		{ { "micro", "quick", -5, NULL, 0 }, "repetitions -5" },
+		{ { "micro", "quick", 5, "^fault/\nrepetitions=1", 0, 0 }, "filter '^fault/?repetitions=1'" },
+		{ { "micro", "quick", 5, "x\ry", 0, 0 }, "(0x0d)" },
+		{ { "micro\nrepetitions=1", "quick", 5, NULL, 0, 0 }, "suites 'micro?repetitions=1'" },
+		{ { "micro", "quick\033[2J", 5, NULL, 0, 0 }, "profile 'quick?[2J'" },
+		{ { "micro", "quick", 0, NULL, 0, 0 }, "repetitions 0 is not a count" },
+		{ { "micro", "quick", -5, NULL, 0, 0 }, "repetitions -5" },
+		{ { "micro", "quick", 5, NULL, 0, -1 }, "settle_us -1 is negative" },
 	};
 	char *bindir = strdup(COWBENCH_BIN), err[512];
 
@@ -397,7 +398,7 @@ static void test_guest_reads_job_strictly(void **state)
 		{ "suites=micro\nprofile=quick\r\nrepetitions=5\nfilter=\n",
 		  "line 2 holds a control character (0x0d)" },
 	};
-	struct cb_job written = { "micro,probes", "quick", 7, "^fault/(anon|reuse)", 0 };
+	struct cb_job written = { "micro,probes", "quick", 7, "^fault/(anon|reuse)", 0, 0 };
 	struct job job;
 	char why[160], err[256], *text;
 
@@ -427,7 +428,7 @@ static void test_guest_reads_job_strictly(void **state)
  */
 static void test_initramfs_reproducible(void **state)
 {
-	struct cb_job job = { "micro", "quick", 3, NULL, 0 };
+	struct cb_job job = { "micro", "quick", 3, NULL, 0, 0 };
 	char *bindir = strdup(COWBENCH_BIN), *a[3], err[1024];
 	size_t len[3];
 	char *text[3];

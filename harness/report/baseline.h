@@ -49,12 +49,35 @@ struct cb_identity {
 /* check flags a change beyond max(threshold, this x the noise floor) */
 #define CB_NOISE_FACTOR 2.0
 /*
- * Benchmarks whose cost a race decides rather than the code path: no number
- * of perturbation boots bounds their spread, so they are gated no tighter
- * than a fixed limit (%).  0 for every other benchmark; *@why (if @why)
- * says why.
+ * check's default threshold in icount mode (%), and the boots a baseline
+ * needs for it: fewer give floors too rough to trust below the coarse
+ * one.  Settled regions (bench/measure.c) keep the fault and pin paths of
+ * twenty perturbation boots within 0.03%: 0.05% flags a change of 0.1%
+ * there (docs/ci.md has the measurements).
  */
-double cb_race_limit(const char *name, const char **why);
+#define CB_CHECK_THRESHOLD_ICOUNT 0.05
+#define CB_CHECK_THRESHOLD_ICOUNT_COARSE 0.5
+#define CB_CHECK_SHARP_BOOTS 8
+/*
+ * Benchmarks whose spread perturbation boots do not bound -- a race decides
+ * specref's cost, the code layout a fork's allocations -- are gated no
+ * tighter than a fixed limit of their class (%).  0 for every other
+ * benchmark; *@why (if @why) says why.
+ */
+double cb_class_limit(const char *name, const char **why);
+
+/* What set a benchmark's limit (cb_gate_limit()). */
+enum cb_limit_by { CB_LIMIT_THRESHOLD, CB_LIMIT_FLOOR, CB_LIMIT_CLASS };
+
+/*
+ * The gate's one rule, for check and for a report with --floors: a change
+ * of benchmark @name is flagged beyond max(@threshold, CB_NOISE_FACTOR x
+ * @floor_pct, its class limit), in %.  What set it in *@by (if @by).
+ */
+double cb_gate_limit(const char *name, double threshold, double floor_pct,
+		     enum cb_limit_by *by);
+/* check's default icount threshold for a benchmark measured over @boots boots. */
+double cb_icount_threshold(size_t boots);
 
 struct cb_baseline {
 	char cell[128];		/* "default.default" */

@@ -8,10 +8,12 @@
  *
  * A benchmark regresses when its value (cb_series_value(), as
  * cb_cell_load() reads it: icount, the minimum over the repetitions;
- * otherwise the median) grew by more than its limit: the
+ * otherwise the median) grew by more than its limit, cb_gate_limit(): the
  * threshold, or twice the noise floor the baseline measured across boots,
  * whichever is larger -- a benchmark that moves 1% between boots of one
- * kernel cannot be gated at 0.5%.  Numbers from another mode, QEMU, kernel
+ * kernel cannot be gated at 0.05%.  In icount mode the default threshold
+ * is 0.05% for a benchmark whose floor comes from CB_CHECK_SHARP_BOOTS
+ * boots or more, 0.5% for fewer (cb_icount_threshold()).  Numbers from another mode, QEMU, kernel
  * config or job (profile, repetitions, CPUs, memory) are refused, not
  * compared.
  *
@@ -149,11 +151,18 @@ int cb_check(const char *file, const char *cell, const char *dataset, double thr
 		goto out;
 	}
 	icount = cb_value_mode_of(base.id.mode) == CB_VALUE_ICOUNT;
-	if (isnan(threshold))
-		threshold = icount ? CB_CHECK_THRESHOLD_ICOUNT : CB_CHECK_THRESHOLD_WALL;
 	unit = icount ? "instructions" : "time";
-	printf("check %s (cell %s) against %s: %s mode, threshold %.2f%%\n", dataset, now.cell,
-	       file, base.id.mode, threshold);
+	if (!isnan(threshold))
+		printf("check %s (cell %s) against %s: %s mode, threshold %.2f%%\n", dataset,
+		       now.cell, file, base.id.mode, threshold);
+	else if (!icount)
+		printf("check %s (cell %s) against %s: %s mode, threshold %.2f%%\n", dataset,
+		       now.cell, file, base.id.mode, CB_CHECK_THRESHOLD_WALL);
+	else
+		printf("check %s (cell %s) against %s: %s mode, threshold %.2f%% (%.1f%% where "
+		       "the floor comes from fewer than %d boots)\n", dataset, now.cell, file,
+		       base.id.mode, CB_CHECK_THRESHOLD_ICOUNT, CB_CHECK_THRESHOLD_ICOUNT_COARSE,
+		       CB_CHECK_SHARP_BOOTS);
 	if (strcmp(base.id.series_hash, now.id.series_hash) || strcmp(base.id.cmdline, now.id.cmdline))
 		printf("  (the patch series or command line differs from the baseline's: "
 		       "that is what is being checked)\n");
@@ -164,9 +173,11 @@ int cb_check(const char *file, const char *cell, const char *dataset, double thr
 		const struct cb_base_entry *n = cb_baseline_find(&now, b->name);
 		/* both positive: cb_results_load() and cb_baseline_read() refuse others */
 		double change = (n->value - b->value) / b->value * 100;
-		const char *race_why = NULL;
-		double floor_limit = fmax(threshold, CB_NOISE_FACTOR * b->floor_pct);
-		double limit = fmax(floor_limit, cb_race_limit(b->name, &race_why));
+		const char *class_why = NULL;
+		double t = !isnan(threshold) ? threshold :
+			   icount ? cb_icount_threshold(b->boots) : CB_CHECK_THRESHOLD_WALL;
+		enum cb_limit_by by;
+		double limit = cb_gate_limit(b->name, t, b->floor_pct, &by);
 
 		if (fabs(change) <= limit)
 			continue;
@@ -174,13 +185,15 @@ int cb_check(const char *file, const char *cell, const char *dataset, double thr
 			regressed++;
 		else
 			improved++;
-		printf("%s: %+.1f%% %s (baseline %.1f, now %.1f)%s\n", b->name, change, unit,
+		printf("%s: %+.2f%% %s (baseline %.1f, now %.1f)%s\n", b->name, change, unit,
 		       b->value, n->value, change > 0 ? "" : " improvement");
-		if (limit > floor_limit)
-			printf("  limit %.2f%%: %s\n", limit, race_why);
-		else if (limit > threshold)
+		if (by == CB_LIMIT_CLASS) {
+			cb_class_limit(b->name, &class_why);
+			printf("  limit %.2f%%: %s\n", limit, class_why);
+		} else if (by == CB_LIMIT_FLOOR) {
 			printf("  limit %.2f%%: %.0f x the noise floor measured over %zu boot%s\n",
 			       limit, CB_NOISE_FACTOR, b->boots, b->boots == 1 ? "" : "s");
+		}
 	}
 	printf("%s: %zu of %zu benchmarks regressed, %zu improved beyond their limit\n",
 	       regressed ? "REGRESSION" : "clean", regressed, base.n, improved);

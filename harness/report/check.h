@@ -6,8 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The default thresholds, in %: icount mode (guest instructions), the others. */
-#define CB_CHECK_THRESHOLD_ICOUNT 0.5
+/*
+ * The default threshold in %, wall-clock modes; icount mode's
+ * (CB_CHECK_THRESHOLD_ICOUNT, guest instructions) is in baseline.h.
+ */
 #define CB_CHECK_THRESHOLD_WALL 5.0
 /* a wider threshold is no gate at all */
 #define CB_CHECK_MAX_THRESHOLD 100.0

@@ -166,10 +166,16 @@ int report_load_floors(struct report *r, const char *file, char *err, size_t err
 		if (r->floors.e[i].boots > r->floors_boots)
 			r->floors_boots = r->floors.e[i].boots;
 	/* malloc'd: it names the file, whatever the length of its path */
-	r->method = cb_strdup_printf("%s, beyond twice the gap between either side's two lowest "
-				     "repetitions and beyond twice the benchmark's noise floor, "
-				     "measured over %zu perturbation boots (%s).",
-				     CB_REPORT_ICOUNT_METHOD, r->floors_boots, file);
+	r->method = cb_strdup_printf("the numbers are guest instructions per item (icount: the "
+				     "guest clock counts instructions), the minimum over the "
+				     "repetitions; a change is marked by check's rule: beyond "
+				     "%.2f%% (%.1f%% where the floor comes from fewer than %d "
+				     "boots), twice the benchmark's noise floor, measured over %zu "
+				     "perturbation boots (%s), and twice the gap between either "
+				     "side's two lowest repetitions; specref, whose cost a race "
+				     "decides, beyond 5%%.", CB_CHECK_THRESHOLD_ICOUNT,
+				     CB_CHECK_THRESHOLD_ICOUNT_COARSE, CB_CHECK_SHARP_BOOTS,
+				     r->floors_boots, file);
 	return 0;
 }
 
@@ -411,7 +417,7 @@ static void email(const struct report *r, FILE *out)
 		}
 		if (!shown)
 			fprintf(out, "%s\n", !report_icount(r) ? "(no change with p < 0.05)" :
-				r->floors.n ? "(no change beyond 0.5%, the gap and the floors)" :
+				r->floors.n ? "(no change beyond check's limits and the gap)" :
 				"(no change beyond 0.5% and the repetitions' gap)");
 	}
 	report_gmem_email(r, out);

@@ -42,10 +42,12 @@ bool report_icount(const struct report *r)
 double report_icount_limit(const struct report *r, const char *name, double gap_pct)
 {
 	const struct cb_base_entry *e = cb_baseline_find(&r->floors, name);
-	double limit = fmax(fmax(CB_REPORT_ICOUNT_THRESHOLD, 2 * gap_pct),
-			    cb_race_limit(name, NULL));
 
-	return e ? fmax(limit, CB_NOISE_FACTOR * e->floor_pct) : limit;
+	/* with floors, check's rule; the repetitions' gap only widens it */
+	if (e)
+		return fmax(cb_gate_limit(name, cb_icount_threshold(e->boots), e->floor_pct, NULL),
+			    2 * gap_pct);
+	return fmax(cb_gate_limit(name, CB_REPORT_ICOUNT_THRESHOLD, 0, NULL), 2 * gap_pct);
 }
 
 const char *report_method(const struct report *r)

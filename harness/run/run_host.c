@@ -71,6 +71,7 @@ static char **runner_argv(const struct cb_run_opts *o, const char *bench,
 	argv[n++] = "--benchmark_out_format=json";
 	argv[n++] = cb_strdup_printf("--benchmark_repetitions=%d", o->repetitions);
 	argv[n++] = o->quick ? "--cb_profile=quick" : "--cb_profile=default";
+	argv[n++] = cb_strdup_printf("--cb_settle_us=%d", cb_settle_us(false));
 	if (o->filter)
 		argv[n++] = cb_strdup_printf("--cb_filter=%s", o->filter);
 	if (o->cpu >= 0)

@@ -21,11 +21,13 @@
 
 #include "accel.h"
 #include "cell_status.h"
+#include "eta.h"
 #include "console.h"
 #include "dataset.h"
 #include "exit.h"
 #include "frames.h"
 #include "initramfs.h"
+#include "jobs.h"
 #include "kbuild.h"
 #include "kdef.h"
 #include "matrix.h"
@@ -357,8 +359,9 @@ static bool run_cell(const struct cb_run_opts *o, const char *run_dir, const cha
 			 cb_strdup_printf("%s/%s.%s", run_dir, k->def.name, v->name);
 	char *console = cb_path(cell_dir, "console.log");
 	char *data = cb_path(cell_dir, "results.stream");
-	char *append = cb_strdup_printf("%s%s%s", BASE_CMDLINE, v->cmdline[0] ? " " : "",
-					v->cmdline);
+	const char *platform = cb_vm_guest_cmdline(accel);
+	char *append = cb_strdup_printf("%s%s%s%s%s", BASE_CMDLINE, *platform ? " " : "",
+					platform, v->cmdline[0] ? " " : "", v->cmdline);
 	struct cb_vm_config cfg = {
 		.qemu = QEMU, .kernel = k->art.bzimage, .initrd = k->initrd, .append = append,
 		.accel = accel, .icount = icount, .smp = o->smp, .mem_mib = o->mem_mib,
@@ -454,13 +457,13 @@ out:
 
 /*
  * One initramfs per kernel (its own selftests), whose job runs
- * @reps_per_boot repetitions.
+ * @reps_per_boot repetitions and settles for @settle microseconds.
  */
 static int pack_initramfs(const struct cb_run_opts *o, struct kernel_entry *ks, size_t nr_ks,
-			  const char *run_dir, int reps_per_boot)
+			  const char *run_dir, int reps_per_boot, int settle)
 {
 	struct cb_job job = { o->suites, o->quick ? "quick" : "default", reps_per_boot,
-			      o->filter, o->perturb };
+			      o->filter, o->perturb, settle };
 	char *bindir = cb_self_dir();
 	char err[4096];
 	int ret = 0;
@@ -567,32 +570,6 @@ static void print_tap_lines(json_t *cell, const char *dir)
 	free(path);
 }
 
-/*
- * How many cells boot at once: --jobs N; --jobs 0, under icount, what the
- * host holds -- one CPU per QEMU (icount makes TCG one thread) and the
- * guest's memory plus 512 MiB of QEMU's own each in what is free -- and 1
- * in a wall-clock mode, where cells would disturb each other's clocks.
- */
-static int cell_jobs(const struct cb_run_opts *o, bool icount, int nr_cells)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN), page = sysconf(_SC_PAGESIZE);
-	long free_pages = sysconf(_SC_AVPHYS_PAGES), n;
-
-	if (o->jobs > 0)
-		n = o->jobs;
-	else if (!icount)
-		n = 1;
-	else {
-		long by_mem = free_pages > 0 && page > 0 ?
-			      (long)((double)free_pages * page / ((double)(o->mem_mib + 512) * 1048576.0)) : 1;
-
-		n = cpus < by_mem ? cpus : by_mem;
-	}
-	if (n > nr_cells)
-		n = nr_cells;
-	return n < 1 ? 1 : (int)n;
-}
-
 /* A cell booting in a child process of its own (-j): its record comes back in a file. */
 struct cell_child {
 	pid_t pid;
@@ -692,17 +669,20 @@ static int free_slot(const struct cell_child *run, int n)
 }
 
 /* A child's cell ended: its record in, and the matrix's progress with an ETA. */
-static void cell_done(struct cell_child *c, int status, enum run_stop *stop, int done, int nr,
-		      int jobs, double *cell_s)
+static void cell_done(struct cell_child *c, int status, enum run_stop *stop, struct cb_eta *eta)
 {
 	double took = cb_now_s() - c->start;
 
 	reap_cell_child(c, status, stop);
-	*cell_s += took;
-	printf("[run] %s ended (%s, %.0f s); %d of %d cells done, about %.0f s left\n", c->name,
-	       json_string_value(json_object_get(c->s, "status")) ?: "?", took, done, nr,
-	       *cell_s / done * (nr - done) / jobs);
-	fflush(stdout);
+	cb_eta_cell(eta, c->name, json_string_value(json_object_get(c->s, "status")) ?: "?", took);
+}
+
+/* What a cell's wall time depends on: the job, not the kernel or variant. */
+static char *eta_job_key(const struct cb_run_opts *o, bool icount)
+{
+	return cb_strdup_printf("%s|%s|%d|%s|%d|%d|%s", o->quick ? "quick" : "default", o->suites,
+				o->repetitions, o->filter ? o->filter : "", o->smp, o->mem_mib,
+				icount ? "icount" : "wall");
 }
 
 /* Where the results are: per cell, print and check each micro suite. */
@@ -765,9 +745,11 @@ static int plan_rounds(struct cb_run_opts *o, bool icount, int nr_cells,
 		       "repetition%s per boot\n", o->repetitions, o->rounds, nr_cells,
 		       nr_cells > 1 ? "s" : "", o->repetitions / o->rounds,
 		       o->repetitions / o->rounds > 1 ? "s" : "");
-	if (o->repetitions / o->rounds == packed)
+	/* packed before the mode was known: as for icount */
+	if (o->repetitions / o->rounds == packed && cb_settle_us(icount) == cb_settle_us(true))
 		return 0;
-	return pack_initramfs(o, ks, nr_ks, run_dir, o->repetitions / o->rounds);
+	return pack_initramfs(o, ks, nr_ks, run_dir, o->repetitions / o->rounds,
+			      cb_settle_us(icount));
 }
 
 /*
@@ -924,11 +906,11 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 	enum run_stop stop = RUN_ON;
 	bool icount;
 	int nr, ret;
-	/* --jobs: the cells booting in children now (cell_jobs()) */
-	struct cell_child run[16] = { 0 };
-	int jobs = 1, running = 0, done = 0;
+	/* --jobs: the cells booting in children now (cb_cell_jobs()) */
+	struct cell_child run[CB_JOBS_MAX] = { 0 };
+	int jobs = 1, running = 0;
 	bool passed_on = false;
-	double cell_s = 0;
+	struct cb_eta eta = { 0 };
 
 	if (given->resume) {
 		ret = resume_job(given->resume, given, &resumed, &meta, uerr, uerrlen);
@@ -950,7 +932,7 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 		 * built (a resumed meta.json's job included); the mode has not
 		 * chosen the repetitions yet, so any valid count stands in.
 		 */
-		struct cb_job job = { o->suites, o->quick ? "quick" : "default", 1, o->filter, 0 };
+		struct cb_job job = { o->suites, o->quick ? "quick" : "default", 1, o->filter, 0, 0 };
 
 		if (cb_job_check(&job, err, sizeof(err))) {
 			snprintf(uerr, uerrlen, "%s", err);
@@ -980,7 +962,7 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 	printf("[run] dataset %s\n", run_dir);
 	ret = prepare_kernels(cells, nr, ks, &nr_ks);
 	if (!ret)
-		ret = pack_initramfs(o, ks, nr_ks, run_dir, o->repetitions);
+		ret = pack_initramfs(o, ks, nr_ks, run_dir, o->repetitions, cb_settle_us(true));
 	if (!ret) {
 		char *bindir = cb_self_dir();
 
@@ -999,8 +981,15 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 	 * what finished kept.  (Not before: a kernel build is not ours to hold.)
 	 */
 	cb_signals_catch();
-	/* The accelerator: only a probe boot proves KVM. */
-	if (!strcmp(o->accel, "auto")) {
+	/*
+	 * The accelerator: only a probe boot proves KVM.  --mode icount asks
+	 * for TCG (icount is TCG's): no probe, or a runner with KVM would
+	 * measure in wall-clock mode, which no icount baseline compares with.
+	 */
+	if (!strcmp(o->accel, "auto") && !strcmp(o->mode, "icount")) {
+		accel = "tcg";
+		snprintf(verdict.why, sizeof(verdict.why), "--mode icount");
+	} else if (!strcmp(o->accel, "auto")) {
 		char *work = cb_path(run_dir, "initramfs");
 
 		if (cb_accel_probe(QEMU, ks[0].art.bzimage, ks[0].initrd, work, PROBE_TIMEOUT_S,
@@ -1040,10 +1029,30 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 					   "smp", o->smp, "mem_mib", o->mem_mib));
 	write_meta(run_dir, meta, &stop);
 
-	jobs = o->rounds == 1 && o->jobs != 1 ? cell_jobs(o, icount, nr) : 1;
-	if (jobs > 1)
-		printf("[run] %d cells, %d at once (icount: each is one host thread, the "
-		       "counts do not depend on what runs beside)\n", nr, jobs);
+	/*
+	 * --jobs (jobs.h): by default, under icount, what the host's CPUs and
+	 * memory hold; one at a time in a wall-clock mode and with rounds.
+	 */
+	if (o->rounds == 1 && o->jobs != 1) {
+		struct cb_host_room room;
+
+		cb_host_room(&room);
+		jobs = cb_cell_jobs(o->jobs, icount, nr, o->mem_mib, &room);
+		if (jobs > 1 && o->jobs)
+			printf("[run] %d cells, %d at once (icount: each is one host thread, the "
+			       "counts do not depend on what runs beside)\n", nr, jobs);
+		else if (jobs > 1)
+			printf("[run] %d cells, %d at once (icount: each is one host thread, the "
+			       "counts do not depend on what runs beside; %ld CPUs, %ld MiB "
+			       "available; --jobs 1 for one at a time)\n", nr, jobs, room.cpus,
+			       room.avail_mib);
+	}
+	if (o->rounds == 1) {
+		char *key = eta_job_key(o, icount);
+
+		cb_eta_start(&eta, key, nr, jobs);
+		free(key);
+	}
 	/* round by round, every cell in each: A B A B, not A A B B */
 	for (int round = 1; round <= o->rounds && stop == RUN_ON; round++) {
 		for (int i = 0; i < nr && stop == RUN_ON; i++) {
@@ -1078,7 +1087,7 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 					slot = wait_cell_child(run, jobs, &status, &passed_on);
 					if (slot < 0)
 						break;
-					cell_done(&run[slot], status, &stop, ++done, nr, jobs, &cell_s);
+					cell_done(&run[slot], status, &stop, &eta);
 					running--;
 					write_meta(run_dir, meta, &stop);
 				}
@@ -1100,9 +1109,13 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 				running++;
 				continue;
 			}
-			if (o->rounds == 1)
+			if (o->rounds == 1) {
+				double start = cb_now_s();
+
 				run_cell(o, run_dir, accel, icount, k, v, 0, s, &stop);
-			else
+				cb_eta_cell(&eta, cell, json_string_value(json_object_get(s, "status"))
+					    ?: "?", cb_now_s() - start);
+			} else
 				run_round(o, run_dir, accel, icount, k, v, round, s, &stop);
 			write_meta(run_dir, meta, &stop);
 		}
@@ -1113,10 +1126,15 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 
 		if (slot < 0)
 			break;
-		cell_done(&run[slot], status, &stop, ++done, nr, jobs, &cell_s);
+		cell_done(&run[slot], status, &stop, &eta);
 		running--;
 		write_meta(run_dir, meta, &stop);
 	}
+	/* only a run whose every cell ended keeps its times: an interrupted cell is short */
+	if (stop == RUN_ON)
+		cb_eta_finish(&eta);
+	else
+		free(eta.path);
 	if (o->rounds > 1)
 		merge_rounds(o, run_dir, meta);
 	{

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cb_protocol.h"
 #include "kbuild.h"
 #include "cb_spawn.h"
 #include "util.h"
@@ -79,6 +80,10 @@ int cb_job_check(const struct cb_job *job, char *err, size_t errlen)
 		snprintf(err, errlen, "repetitions %d is not a count of 1 or more", job->repetitions);
 		return -1;
 	}
+	if (job->settle_us < 0) {
+		snprintf(err, errlen, "settle_us %d is negative", job->settle_us);
+		return -1;
+	}
 	return 0;
 }
 
@@ -86,9 +91,8 @@ char *cb_job_text(const struct cb_job *job, char *err, size_t errlen)
 {
 	if (cb_job_check(job, err, errlen))
 		return NULL;
-	return cb_strdup_printf("suites=%s\nprofile=%s\nrepetitions=%d\nfilter=%s\n",
-				job->suites, job->profile, job->repetitions,
-				job->filter ? job->filter : "");
+	return cb_strdup_printf(CB_PROTO_JOB_FORMAT, job->suites, job->profile, job->repetitions,
+				job->filter ? job->filter : "", job->settle_us);
 }
 
 /* odd, not a page multiple: each step shifts offsets as well as page counts */

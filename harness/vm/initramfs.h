@@ -24,6 +24,7 @@ struct cb_job {
 	int repetitions;
 	const char *filter;	/* may be NULL */
 	int perturb;		/* > 0: pad the archive (see cb_initramfs_build) */
+	int settle_us;		/* the runner's sleep before each region (measure.c) */
 };
 
 /*

@@ -42,6 +42,12 @@ struct cb_vm_result {
 	struct cb_console console;
 };
 
+/*
+ * What the guest kernel is told on its command line about the machine
+ * QEMU emulates under @accel ("" when nothing): facts it would otherwise
+ * measure at boot, at a cost icount multiplies.
+ */
+const char *cb_vm_guest_cmdline(const char *accel);
 /* The QEMU command line; strings are malloc'd.  Returns argc, -1 if over @max. */
 int cb_vm_argv(const struct cb_vm_config *cfg, char **argv, size_t max);
 /* Boot and wait.  Returns 0 when QEMU ran (whatever the guest did), -1 if not. */
