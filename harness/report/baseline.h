@@ -51,9 +51,9 @@ struct cb_identity {
 /*
  * check's default threshold in icount mode (%), and the boots a baseline
  * needs for it: fewer give floors too rough to trust below the coarse
- * one.  Settled regions (bench/measure.c) keep the fault and pin paths of
- * twenty perturbation boots within 0.03%: 0.05% flags a change of 0.1%
- * there (docs/ci.md has the measurements).
+ * one.  Settled median regions (bench/measure.c) keep the fault and pin
+ * paths of twenty perturbation boots within 0.015% (two pins 0.08%):
+ * 0.05% flags a change of 0.1% there (docs/ci.md has the measurements).
  */
 #define CB_CHECK_THRESHOLD_ICOUNT 0.05
 #define CB_CHECK_THRESHOLD_ICOUNT_COARSE 0.5
