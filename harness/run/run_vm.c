@@ -1067,6 +1067,7 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 			    !strcmp(json_string_value(json_object_get(s, "status")) ?: "", "ok")) {
 				printf("[run %s] done before: skipped (--resume)\n", cell);
 				json_object_set_new(s, "resumed_done", json_true());
+				eta.nr--;	/* not a cell this run boots */
 				continue;
 			}
 			if (s && json_is_true(json_object_get(s, "resumed_done")))
