@@ -63,7 +63,8 @@ const struct cb_opt cmd_run_opts[] = {
 	  "an unexercised path (for baselines' noise floors)" },
 	{ "timeout", OPT_TIMEOUT, false, required_argument, "S",
 	  "hard limit per boot in seconds (default by profile)" },
-	{ "smp", OPT_SMP, false, required_argument, "N", "guest CPUs (default 2)" },
+	{ "smp", OPT_SMP, false, required_argument, "N", "guest CPUs (default 1 under icount, where a second\n"
+	  "vCPU lets host timing in, else 2)" },
 	{ "mem", OPT_MEM, false, required_argument, "MIB", "guest memory (default 3072)" },
 	{ "jobs", OPT_JOBS, false, required_argument, "N",
 	  "cells booted at once, 1 to 16; default (or 0): under\n"
@@ -182,7 +183,7 @@ int cb_run_parse_args(int argc, char **argv, struct cb_run_opts *o, char *err,
 	o->suites = "micro";
 	o->accel = "auto";
 	o->mode = "auto";
-	o->smp = 2;
+	o->smp = 0;	/* by mode (run_vm.c) */
 	o->jobs = 0;	/* by mode and host (jobs.h) */
 	o->mem_mib = 3072;
 	cb_opts_getopt(cmd_run_opts, "+", &g);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,9 +82,15 @@ int cb_vm_argv(const struct cb_vm_config *cfg, char **argv, size_t max)
 	ARG("%s", cfg->initrd);
 	ARG("-append");
 	ARG("%s", cfg->append);
-	/* ttyS0: console, read live by us; ttyS1: the result stream. */
+	/*
+	 * ttyS0: the console, into a memfd we read live (cb_vm_boot() says
+	 * why not a pipe); ttyS1: the result stream.
+	 */
 	ARG("-serial");
-	ARG("stdio");
+	if (cfg->console_memfd)
+		ARG("file:%s", cfg->console_memfd);
+	else
+		ARG("stdio");
 	ARG("-serial");
 	ARG("file:%s", cfg->data_path);
 #undef ARG
@@ -158,48 +165,104 @@ static void free_argv(char **argv)
 		free(argv[i]);
 }
 
-int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
+/* Console text: to @log and @buf; returns the new lines' flags (buf_scan_new_lines()). */
+static int console_take(const char *chunk, size_t n, FILE *log, const char *log_path,
+			struct console_buf *buf, struct cb_vm_result *res, int *seen_up,
+			int *said_signal)
 {
-	char *argv[48];
+	/* The whole console stays in memory: a failed write loses nothing of the cell. */
+	errno = 0;
+	if (!res->write_error[0] && (fwrite(chunk, 1, n, log) != n || fflush(log)))
+		snprintf(res->write_error, sizeof(res->write_error), "%s: %s", log_path,
+			 strerror(errno ? errno : EIO));
+	buf_append(buf, chunk, n);
+	return buf_scan_new_lines(buf, seen_up, said_signal);
+}
+
+/* What QEMU has written to the console @memfd since *@offset, taken as above. */
+static int console_drain(int memfd, off_t *offset, FILE *log, const char *log_path,
+			 struct console_buf *buf, struct cb_vm_result *res, int *seen_up,
+			 int *said_signal)
+{
+	char chunk[4096];
+	ssize_t n;
+	int what = 0;
+
+	while ((n = pread(memfd, chunk, sizeof(chunk), *offset)) > 0) {
+		*offset += n;
+		what |= console_take(chunk, (size_t)n, log, log_path, buf, res, seen_up,
+				     said_signal);
+	}
+	return what;
+}
+
+/* How often the console memfd is read while QEMU says nothing on its own. */
+#define CONSOLE_POLL_MS 20
+
+int cb_vm_boot(const struct cb_vm_config *cfg_in, struct cb_vm_result *res)
+{
+	char *argv[48], memfd_path[64];
+	struct cb_vm_config cfg = *cfg_in;
 	struct console_buf buf = { 0 };
-	int fds[2], seen_up = 0, said_signal = 0;
+	int fds[2], memfd, seen_up = 0, said_signal = 0;
 	double start, deadline, panic_at = 0, stop_at = 0;
 	bool eof = false, killed = false;
+	off_t console_at = 0;
 	FILE *log;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
 	res->status = -1;
 	res->up_s = -1;
-	if (cb_vm_argv(cfg, argv, sizeof(argv) / sizeof(argv[0])) < 0) {
+	/*
+	 * The console goes to a memfd, not to a pipe: QEMU sets its stdout
+	 * O_NONBLOCK, and a full pipe (we were slow to read, on a loaded
+	 * machine) fails the UART's write with EAGAIN; QEMU then retries when
+	 * the host lets it, so the guest's transmitter-empty interrupt comes at
+	 * a host-timed instruction and icount is deterministic no more.  Found
+	 * at 1356cb5: one of two cells booted at once diverged from the same
+	 * cell booted alone.  A memfd never refuses a write.  QEMU opens it by
+	 * its /proc path (it stays close-on-exec: no other child inherits it).
+	 */
+	memfd = memfd_create("cowbench-console", MFD_CLOEXEC);
+	if (memfd < 0)
+		return -1;
+	snprintf(memfd_path, sizeof(memfd_path), "/proc/%d/fd/%d", (int)getpid(), memfd);
+	cfg.console_memfd = memfd_path;
+	if (cb_vm_argv(&cfg, argv, sizeof(argv) / sizeof(argv[0])) < 0) {
 		free_argv(argv);
+		close(memfd);
 		errno = E2BIG;
 		return -1;
 	}
-	log = fopen(cfg->console_path, "w");
+	log = fopen(cfg.console_path, "w");
 	if (!log || pipe2(fds, O_CLOEXEC)) {
 		if (log)
 			fclose(log);
 		free_argv(argv);
+		close(memfd);
 		return -1;
 	}
 	cb_signals_catch();
 	start = cb_now_s();
-	deadline = start + cfg->timeout_s;
+	deadline = start + cfg.timeout_s;
 	/* Its own process group: a Ctrl-C reaches QEMU once, from us. */
 	pid = cb_spawn_child(argv, fds[1], fds[1], true);
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
+		close(memfd);
 		fclose(log);
 		cb_signals_restore();
 		free_argv(argv);
 		return -1;
 	}
+	/* QEMU's own words come on the pipe (its stdout and stderr), the guest's in the memfd. */
 	for (;;) {
 		struct pollfd p = { .fd = fds[0], .events = POLLIN };
 		double now = cb_now_s(), until = panic_at ? panic_at + PANIC_GRACE_S : deadline;
 		char chunk[4096];
+		int what, wait_ms;
 		ssize_t n;
 
 		if (cb_signal_seen() && !stop_at) {
@@ -213,30 +276,25 @@ int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
 			res->timed_out = !panic_at && !stop_at;
 			break;
 		}
-		int ready = poll(&p, 1, (int)((until - now) * 1000) + 1);
+		wait_ms = (int)((until - now) * 1000) + 1;
+		int ready = poll(&p, 1, wait_ms < CONSOLE_POLL_MS ? wait_ms : CONSOLE_POLL_MS);
 
-		if (ready <= 0)
-			continue;	/* EINTR: a signal, looked at above */
-		n = read(fds[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			eof = true;	/* QEMU closed its output: it is exiting */
-			break;
+		what = console_drain(memfd, &console_at, log, cfg.console_path, &buf, res,
+				     &seen_up, &said_signal);
+		if (ready > 0) {
+			n = read(fds[0], chunk, sizeof(chunk));
+			if (n > 0)
+				what |= console_take(chunk, (size_t)n, log, cfg.console_path,
+						     &buf, res, &seen_up, &said_signal);
+			else if (n == 0 || errno != EINTR)
+				eof = true;	/* QEMU closed its output: it is exiting */
 		}
-		/* The whole console stays in memory: a failed write loses nothing of the cell. */
-		errno = 0;
-		if (!res->write_error[0] &&
-		    (fwrite(chunk, 1, (size_t)n, log) != (size_t)n || fflush(log)))
-			snprintf(res->write_error, sizeof(res->write_error), "%s: %s",
-				 cfg->console_path, strerror(errno ? errno : EIO));
-		buf_append(&buf, chunk, (size_t)n);
-		int what = buf_scan_new_lines(&buf, &seen_up, &said_signal);
-
 		if (what & LINE_UP)
 			res->up_s = cb_now_s() - start;
 		if ((what & LINE_FATAL) && !panic_at)
 			panic_at = cb_now_s();
+		if (eof)
+			break;
 	}
 	if (!eof) {
 		kill(pid, SIGKILL);
@@ -244,9 +302,13 @@ int cb_vm_boot(const struct cb_vm_config *cfg, struct cb_vm_result *res)
 	}
 	res->status = cb_wait_child(pid);
 	close(fds[0]);
+	/* what the guest said last, before QEMU went */
+	console_drain(memfd, &console_at, log, cfg.console_path, &buf, res, &seen_up,
+		      &said_signal);
+	close(memfd);
 	errno = 0;
 	if (fclose(log) && !res->write_error[0])
-		snprintf(res->write_error, sizeof(res->write_error), "%s: %s", cfg->console_path,
+		snprintf(res->write_error, sizeof(res->write_error), "%s: %s", cfg.console_path,
 			 strerror(errno ? errno : EIO));
 	cb_signals_restore();
 	res->wall_s = cb_now_s() - start;

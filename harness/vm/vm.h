@@ -25,6 +25,8 @@ struct cb_vm_config {
 	int timeout_s;
 	const char *console_path;	/* console log (ttyS0) */
 	const char *data_path;		/* result stream (ttyS1) */
+	/* ttyS0 into this file (cb_vm_boot() sets it), NULL: QEMU's stdio */
+	const char *console_memfd;
 };
 
 struct cb_vm_result {
