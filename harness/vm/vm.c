@@ -219,10 +219,12 @@ int cb_vm_boot(const struct cb_vm_config *cfg_in, struct cb_vm_result *res)
 	 * O_NONBLOCK, and a full pipe (we were slow to read, on a loaded
 	 * machine) fails the UART's write with EAGAIN; QEMU then retries when
 	 * the host lets it, so the guest's transmitter-empty interrupt comes at
-	 * a host-timed instruction and icount is deterministic no more.  Found
-	 * at 1356cb5: one of two cells booted at once diverged from the same
-	 * cell booted alone.  A memfd never refuses a write.  QEMU opens it by
-	 * its /proc path (it stays close-on-exec: no other child inherits it).
+	 * a host-timed instruction and icount is deterministic no more.  (Met
+	 * while looking for why a cell booted beside another diverged at
+	 * 1356cb5; not that cause -- a cell's console is 1.3 KB, the pipe holds
+	 * 64 -- but a panic or a verbose guest would reach it.)  A memfd never
+	 * refuses a write.  QEMU opens it by its /proc path (it stays
+	 * close-on-exec: no other child inherits it).
 	 */
 	memfd = memfd_create("cowbench-console", MFD_CLOEXEC);
 	if (memfd < 0)
