@@ -1024,6 +1024,9 @@ int cb_run_vm(const struct cb_run_opts *given, char *uerr, size_t uerrlen)
 	 */
 	if (!o->smp)
 		o->smp = icount ? 1 : 2;
+	else if (icount && o->smp > 1)
+		printf("[run] note: --smp %d under icount: a second vCPU lets host timing in, so "
+		       "boots of one job can differ (--smp 1 gives the same bytes)\n", o->smp);
 	printf("[run] accelerator %s (%s), mode %s\n", accel, verdict.why,
 	       icount ? "icount" : "wall");
 	ret = plan_rounds(o, icount, nr, ks, nr_ks, run_dir);
